@@ -1,0 +1,117 @@
+#include "api/driver.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "api/validation.h"
+
+namespace sessionlog {
+
+// Every public method validates and normalizes here, once for all backends,
+// then calls the backend's Do* method.
+
+absl::StatusOr<SessionRecord> SessionPersistDriver::GetSession(
+    absl::string_view id) {
+  if (absl::Status s = ValidateId("id", id); !s.ok()) return s;
+  return DoGetSession(id);
+}
+
+absl::StatusOr<Page<SessionRecord>> SessionPersistDriver::ListSessions(
+    const ListSessionsRequest& request) {
+  absl::StatusOr<int64_t> limit = NormalizePageLimit(request.limit);
+  if (!limit.ok()) return limit.status();
+  std::optional<SessionCursor> after;
+  if (!request.cursor.empty()) {
+    absl::StatusOr<SessionCursor> cursor = DecodeSessionCursor(request.cursor);
+    if (!cursor.ok()) return cursor.status();
+    after = *std::move(cursor);
+  }
+  // One item more than asked tells whether there is a next page.
+  absl::StatusOr<std::vector<SessionRecord>> items =
+      DoListSessions(after, *limit + 1);
+  if (!items.ok()) return items.status();
+  Page<SessionRecord> page;
+  page.items = *std::move(items);
+  if (static_cast<int64_t>(page.items.size()) > *limit) {
+    page.items.resize(*limit);
+    const SessionRecord& last = page.items.back();
+    page.next_cursor = EncodeSessionCursor({last.created_at, last.id});
+  }
+  return page;
+}
+
+absl::Status SessionPersistDriver::UpdateSession(const SessionRecord& record) {
+  if (absl::Status s = ValidateSessionRecord(record); !s.ok()) return s;
+  return DoUpdateSession(record);
+}
+
+absl::StatusOr<Page<SessionEvent>> SessionPersistDriver::ListEvents(
+    const ListEventsRequest& request) {
+  if (absl::Status s = ValidateId("sessionId", request.session_id); !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<int64_t> limit = NormalizePageLimit(request.limit);
+  if (!limit.ok()) return limit.status();
+  std::optional<int64_t> after_index;
+  if (!request.cursor.empty()) {
+    absl::StatusOr<int64_t> last =
+        DecodeEventCursor(request.session_id, request.cursor);
+    if (!last.ok()) return last.status();
+    after_index = *last;
+  }
+  absl::StatusOr<std::vector<SessionEvent>> items =
+      DoListEvents(request.session_id, after_index, *limit + 1);
+  if (!items.ok()) return items.status();
+  Page<SessionEvent> page;
+  page.items = *std::move(items);
+  if (static_cast<int64_t>(page.items.size()) > *limit) {
+    page.items.resize(*limit);
+    page.next_cursor = EncodeEventCursor(request.session_id,
+                                         page.items.back().event_index);
+  }
+  return page;
+}
+
+absl::Status SessionPersistDriver::InsertEvent(const SessionEvent& event) {
+  return InsertEvents(absl::MakeConstSpan(&event, 1));
+}
+
+absl::Status SessionPersistDriver::InsertEvents(
+    absl::Span<const SessionEvent> events) {
+  for (size_t i = 0; i < events.size(); ++i) {
+    absl::Status s = ValidateSessionEvent(events[i], options_);
+    if (!s.ok()) {
+      if (events.size() == 1) return s;
+      return absl::Status(s.code(), absl::StrCat("events[", i, "]: ", s.message()));
+    }
+  }
+  if (events.empty()) return absl::OkStatus();
+  return DoInsertEvents(events);
+}
+
+absl::StatusOr<std::vector<SessionEvent>> SessionPersistDriver::LastEvents(
+    absl::string_view session_id, int64_t count) {
+  if (absl::Status s = ValidateId("sessionId", session_id); !s.ok()) return s;
+  if (count < 1 || count > kMaxPageLimit) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "count: must be in [1, ", kMaxPageLimit, "], got ", count));
+  }
+  return DoLastEvents(session_id, count);
+}
+
+absl::StatusOr<std::optional<int64_t>> SessionPersistDriver::HighestEventIndex(
+    absl::string_view session_id) {
+  if (absl::Status s = ValidateId("sessionId", session_id); !s.ok()) return s;
+  return DoHighestEventIndex(session_id);
+}
+
+absl::Status SessionPersistDriver::DeleteSession(absl::string_view id) {
+  if (absl::Status s = ValidateId("id", id); !s.ok()) return s;
+  return DoDeleteSession(id);
+}
+
+absl::StatusOr<DriverStats> SessionPersistDriver::Stats() { return DoStats(); }
+
+absl::Status SessionPersistDriver::Flush() { return DoFlush(); }
+
+}  // namespace sessionlog

@@ -1,0 +1,146 @@
+// SessionPersistDriver: the contract that every sessionlog backend keeps.
+//
+// It is the C++ form of the sandbox-agent SDK's SessionPersistDriver (five
+// operations) plus the extras a service needs. Every backend (rocksdb, sqlite,
+// postgres, memory) passes the same conformance suite (tests/conformance).
+//
+// Semantics, where the SDK is loose sessionlog is strict:
+//  * An event's identity is (session_id, event_index). Inserting an event
+//    whose index is already stored is a successful no-op when the stored event
+//    is identical (so retries are safe), and AlreadyExists otherwise. The
+//    AlreadyExists message contains SQLite's "UNIQUE constraint failed:
+//    events.session_id, events.event_index", which the SDK's retry logic
+//    recognises.
+//  * Sessions list in (created_at, id) order, ids compared bytewise; events
+//    in event_index order. Cursors are keyset cursors (see page.h).
+//  * Retention keeps each session's newest max_events_per_session events by
+//    event_index. An insert below the retained window is accepted and is
+//    immediately trimmed.
+//  * Eviction happens only in UpdateSession: when there are more than
+//    max_sessions records, those first in (created_at, id) order are removed
+//    with all of their events; the record just written may be one of them.
+//  * Events under a session id that has no record are accepted and listable.
+//    They do not count toward max_sessions.
+//  * Every input is validated first; invalid input is InvalidArgument naming
+//    the field, and nothing is changed.
+//
+// Errors are absl::Status; no exception leaves this interface.
+// Thread safety: every method may be called from any number of threads at
+// once. Calls on one session are linearizable.
+
+#ifndef SESSIONLOG_API_DRIVER_H_
+#define SESSIONLOG_API_DRIVER_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "api/cursor.h"
+#include "api/options.h"
+#include "api/page.h"
+#include "api/session.h"
+
+namespace sessionlog {
+
+struct DriverStats {
+  int64_t sessions = 0;  // Session records.
+  int64_t events = 0;    // Events, including those under unknown sessions.
+  bool events_is_estimate = false;  // True where counting would need a scan.
+  int64_t disk_bytes = 0;  // Bytes the store occupies; 0 where not known.
+};
+
+class SessionPersistDriver {
+ public:
+  SessionPersistDriver(const SessionPersistDriver&) = delete;
+  SessionPersistDriver& operator=(const SessionPersistDriver&) = delete;
+  virtual ~SessionPersistDriver() = default;
+
+  // ---- The SDK's five operations ----
+
+  // The record of session `id`. NotFound if there is none.
+  absl::StatusOr<SessionRecord> GetSession(absl::string_view id);
+
+  // One page of session records in (created_at, id) order.
+  absl::StatusOr<Page<SessionRecord>> ListSessions(
+      const ListSessionsRequest& request);
+
+  // Inserts or fully replaces the record with this id; the session's events
+  // are kept. Then evicts as described above.
+  absl::Status UpdateSession(const SessionRecord& record);
+
+  // One page of a session's events in event_index order. An unknown session
+  // has no events (an empty last page, not an error).
+  absl::StatusOr<Page<SessionEvent>> ListEvents(
+      const ListEventsRequest& request);
+
+  // Appends `event` to session event.session_id. Durable per
+  // options().durability once OK is returned.
+  absl::Status InsertEvent(const SessionEvent& event);
+
+  // ---- Extras ----
+
+  // Inserts `events` (any sessions) atomically: either all are applied, in
+  // order, or, on any error, none is.
+  absl::Status InsertEvents(absl::Span<const SessionEvent> events);
+
+  // The newest `count` events of a session, oldest first, without scanning
+  // the session. count is 1..kMaxPageLimit.
+  absl::StatusOr<std::vector<SessionEvent>> LastEvents(
+      absl::string_view session_id, int64_t count);
+
+  // The highest stored event_index of a session, or nullopt if it has no
+  // events. The next index to allocate is this + 1.
+  absl::StatusOr<std::optional<int64_t>> HighestEventIndex(
+      absl::string_view session_id);
+
+  // Removes a session's record and all its events (also events under an id
+  // that has no record). Deleting what does not exist is OK.
+  absl::Status DeleteSession(absl::string_view id);
+
+  absl::StatusOr<DriverStats> Stats();
+
+  // Makes every acknowledged write durable against power loss, whatever the
+  // durability option.
+  absl::Status Flush();
+
+  const DriverOptions& options() const { return options_; }
+
+ protected:
+  // `options` must have passed ValidateOptions.
+  explicit SessionPersistDriver(const DriverOptions& options)
+      : options_(options) {}
+
+  // The backend's part. Inputs have been validated and normalized: limits are
+  // in range, ids non-empty and valid UTF-8, JSON fields parse.
+  virtual absl::StatusOr<SessionRecord> DoGetSession(absl::string_view id) = 0;
+  // Up to `limit` records in (created_at, id) order, strictly after `after`
+  // when it is set.
+  virtual absl::StatusOr<std::vector<SessionRecord>> DoListSessions(
+      const std::optional<SessionCursor>& after, int64_t limit) = 0;
+  virtual absl::Status DoUpdateSession(const SessionRecord& record) = 0;
+  // Up to `limit` retained events in event_index order, with index strictly
+  // greater than `after_index` when it is set.
+  virtual absl::StatusOr<std::vector<SessionEvent>> DoListEvents(
+      absl::string_view session_id, std::optional<int64_t> after_index,
+      int64_t limit) = 0;
+  virtual absl::Status DoInsertEvents(absl::Span<const SessionEvent> events) = 0;
+  virtual absl::StatusOr<std::vector<SessionEvent>> DoLastEvents(
+      absl::string_view session_id, int64_t count) = 0;
+  virtual absl::StatusOr<std::optional<int64_t>> DoHighestEventIndex(
+      absl::string_view session_id) = 0;
+  virtual absl::Status DoDeleteSession(absl::string_view id) = 0;
+  virtual absl::StatusOr<DriverStats> DoStats() = 0;
+  virtual absl::Status DoFlush() = 0;
+
+ private:
+  const DriverOptions options_;
+};
+
+}  // namespace sessionlog
+
+#endif  // SESSIONLOG_API_DRIVER_H_

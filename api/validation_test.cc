@@ -1,0 +1,105 @@
+#include "api/validation.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace sessionlog {
+namespace {
+
+SessionEvent ValidEvent() {
+  SessionEvent e;
+  e.id = "e1";
+  e.event_index = 1;
+  e.session_id = "s1";
+  e.created_at = 1700000000000;
+  e.connection_id = "c1";
+  e.sender = Sender::kAgent;
+  e.payload_json = R"({"jsonrpc":"2.0","method":"x"})";
+  return e;
+}
+
+void ExpectInvalid(const absl::Status& status, const std::string& field) {
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_NE(status.message().find(field), std::string::npos) << status;
+}
+
+TEST(ValidationTest, AcceptsAValidEvent) {
+  EXPECT_TRUE(ValidateSessionEvent(ValidEvent(), DriverOptions()).ok());
+}
+
+TEST(ValidationTest, NamesTheFieldAtFault) {
+  DriverOptions options;
+  SessionEvent e = ValidEvent();
+  e.id = "";
+  ExpectInvalid(ValidateSessionEvent(e, options), "event.id");
+  e = ValidEvent();
+  e.session_id = std::string("a\0b", 3);
+  ExpectInvalid(ValidateSessionEvent(e, options), "event.sessionId");
+  e = ValidEvent();
+  e.session_id = "\xff\xfe";
+  ExpectInvalid(ValidateSessionEvent(e, options), "event.sessionId");
+  e = ValidEvent();
+  e.session_id = std::string(kMaxIdBytes + 1, 'x');
+  ExpectInvalid(ValidateSessionEvent(e, options), "event.sessionId");
+  e = ValidEvent();
+  e.event_index = -1;
+  ExpectInvalid(ValidateSessionEvent(e, options), "event.eventIndex");
+  e = ValidEvent();
+  e.event_index = kMaxSafeInteger + 1;
+  ExpectInvalid(ValidateSessionEvent(e, options), "event.eventIndex");
+  e = ValidEvent();
+  e.payload_json = "{not json";
+  ExpectInvalid(ValidateSessionEvent(e, options), "event.payload");
+  e = ValidEvent();
+  e.payload_json = "{} {}";
+  ExpectInvalid(ValidateSessionEvent(e, options), "event.payload");
+  e = ValidEvent();
+  e.sender = static_cast<Sender>(7);
+  ExpectInvalid(ValidateSessionEvent(e, options), "event.sender");
+}
+
+TEST(ValidationTest, EnforcesThePayloadCap) {
+  DriverOptions options;
+  options.max_payload_bytes = 16;
+  SessionEvent e = ValidEvent();
+  e.payload_json = R"({"k":"0123456789"})";
+  ExpectInvalid(ValidateSessionEvent(e, options), "event.payload");
+}
+
+TEST(ValidationTest, ChecksTheShapeOfRecordJsonFields) {
+  SessionRecord r;
+  r.id = "s1";
+  r.modes_json = "null";
+  EXPECT_TRUE(ValidateSessionRecord(r).ok());
+  r.modes_json = "[]";
+  ExpectInvalid(ValidateSessionRecord(r), "session.modes");
+  r.modes_json.reset();
+  r.config_options_json = "{}";
+  ExpectInvalid(ValidateSessionRecord(r), "session.configOptions");
+  r.config_options_json.reset();
+  r.session_init_json = "null";
+  ExpectInvalid(ValidateSessionRecord(r), "session.sessionInit");
+}
+
+TEST(ValidationTest, PageLimits) {
+  EXPECT_EQ(*NormalizePageLimit(0), kDefaultPageLimit);
+  EXPECT_EQ(*NormalizePageLimit(7), 7);
+  ExpectInvalid(NormalizePageLimit(-1).status(), "limit");
+  ExpectInvalid(NormalizePageLimit(kMaxPageLimit + 1).status(), "limit");
+}
+
+TEST(ValidationTest, DuplicateEventIsNoOpOnlyWhenIdentical) {
+  SessionEvent stored = ValidEvent();
+  EXPECT_TRUE(CheckDuplicateEvent(stored, stored).ok());
+  SessionEvent other = stored;
+  other.id = "e2";
+  absl::Status s = CheckDuplicateEvent(stored, other);
+  EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(s.message().find("UNIQUE constraint failed: events.session_id, "
+                             "events.event_index"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace sessionlog

@@ -1,0 +1,178 @@
+#include "engine/memory/memory_driver.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "api/validation.h"
+
+namespace sessionlog {
+namespace {
+
+using AgeKey = std::pair<int64_t, std::string>;  // (created_at, id)
+using EventLog = std::map<int64_t, SessionEvent>;  // event_index -> event
+
+class MemoryDriver final : public SessionPersistDriver {
+ public:
+  explicit MemoryDriver(const DriverOptions& options)
+      : SessionPersistDriver(options) {}
+
+ protected:
+  absl::StatusOr<SessionRecord> DoGetSession(absl::string_view id) override {
+    absl::ReaderMutexLock lock(&mu_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) {
+      return absl::NotFoundError(absl::StrCat("session \"", id, "\" not found"));
+    }
+    return it->second;
+  }
+
+  absl::StatusOr<std::vector<SessionRecord>> DoListSessions(
+      const std::optional<SessionCursor>& after, int64_t limit) override {
+    absl::ReaderMutexLock lock(&mu_);
+    auto it = after ? by_age_.upper_bound({after->created_at, after->id})
+                    : by_age_.begin();
+    std::vector<SessionRecord> items;
+    for (; it != by_age_.end() && static_cast<int64_t>(items.size()) < limit;
+         ++it) {
+      items.push_back(sessions_.at(it->second));
+    }
+    return items;
+  }
+
+  absl::Status DoUpdateSession(const SessionRecord& record) override {
+    absl::MutexLock lock(&mu_);
+    auto [it, inserted] = sessions_.try_emplace(record.id, record);
+    if (!inserted) {
+      by_age_.erase({it->second.created_at, it->second.id});
+      it->second = record;
+    }
+    by_age_.insert({record.created_at, record.id});
+    const int64_t max_sessions = options().max_sessions;
+    while (max_sessions != kNoLimit &&
+           static_cast<int64_t>(sessions_.size()) > max_sessions) {
+      std::string victim = by_age_.begin()->second;
+      by_age_.erase(by_age_.begin());
+      sessions_.erase(victim);
+      events_.erase(victim);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<SessionEvent>> DoListEvents(
+      absl::string_view session_id, std::optional<int64_t> after_index,
+      int64_t limit) override {
+    absl::ReaderMutexLock lock(&mu_);
+    std::vector<SessionEvent> items;
+    auto log = events_.find(session_id);
+    if (log == events_.end()) return items;
+    auto it = after_index ? log->second.upper_bound(*after_index)
+                          : log->second.begin();
+    for (; it != log->second.end() && static_cast<int64_t>(items.size()) < limit;
+         ++it) {
+      items.push_back(it->second);
+    }
+    return items;
+  }
+
+  absl::Status DoInsertEvents(absl::Span<const SessionEvent> events) override {
+    absl::MutexLock lock(&mu_);
+    // Check every event against the store and the batch before changing
+    // anything, so that a failing batch leaves no trace.
+    absl::flat_hash_map<std::pair<absl::string_view, int64_t>,
+                        const SessionEvent*>
+        in_batch;
+    for (const SessionEvent& event : events) {
+      const SessionEvent* stored = nullptr;
+      auto earlier = in_batch.find({event.session_id, event.event_index});
+      if (earlier != in_batch.end()) {
+        stored = earlier->second;
+      } else if (auto log = events_.find(event.session_id);
+                 log != events_.end()) {
+        auto found = log->second.find(event.event_index);
+        if (found != log->second.end()) stored = &found->second;
+      }
+      if (stored != nullptr) {
+        if (absl::Status s = CheckDuplicateEvent(*stored, event); !s.ok()) {
+          return s;
+        }
+      }
+      in_batch.try_emplace({event.session_id, event.event_index}, &event);
+    }
+    const int64_t max_events = options().max_events_per_session;
+    for (const SessionEvent& event : events) {
+      EventLog& log = events_[event.session_id];
+      log.try_emplace(event.event_index, event);
+      while (max_events != kNoLimit &&
+             static_cast<int64_t>(log.size()) > max_events) {
+        log.erase(log.begin());
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<SessionEvent>> DoLastEvents(
+      absl::string_view session_id, int64_t count) override {
+    absl::ReaderMutexLock lock(&mu_);
+    std::vector<SessionEvent> items;
+    auto log = events_.find(session_id);
+    if (log == events_.end()) return items;
+    auto it = log->second.end();
+    while (it != log->second.begin() &&
+           static_cast<int64_t>(items.size()) < count) {
+      items.push_back((--it)->second);
+    }
+    std::reverse(items.begin(), items.end());
+    return items;
+  }
+
+  absl::StatusOr<std::optional<int64_t>> DoHighestEventIndex(
+      absl::string_view session_id) override {
+    absl::ReaderMutexLock lock(&mu_);
+    auto log = events_.find(session_id);
+    if (log == events_.end() || log->second.empty()) return std::nullopt;
+    return log->second.rbegin()->first;
+  }
+
+  absl::Status DoDeleteSession(absl::string_view id) override {
+    absl::MutexLock lock(&mu_);
+    if (auto it = sessions_.find(id); it != sessions_.end()) {
+      by_age_.erase({it->second.created_at, it->second.id});
+      sessions_.erase(it);
+    }
+    events_.erase(id);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<DriverStats> DoStats() override {
+    absl::ReaderMutexLock lock(&mu_);
+    DriverStats stats;
+    stats.sessions = static_cast<int64_t>(sessions_.size());
+    for (const auto& [id, log] : events_) stats.events += log.size();
+    return stats;
+  }
+
+  absl::Status DoFlush() override { return absl::OkStatus(); }
+
+ private:
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, SessionRecord> sessions_ ABSL_GUARDED_BY(mu_);
+  std::set<AgeKey> by_age_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, EventLog> events_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SessionPersistDriver>> OpenMemoryDriver(
+    const DriverOptions& options) {
+  if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
+  return std::make_unique<MemoryDriver>(options);
+}
+
+}  // namespace sessionlog
