@@ -114,4 +114,8 @@ absl::StatusOr<DriverStats> SessionPersistDriver::Stats() { return DoStats(); }
 
 absl::Status SessionPersistDriver::Flush() { return DoFlush(); }
 
+absl::Status SessionPersistDriver::CheckIntegrity() {
+  return DoCheckIntegrity();
+}
+
 }  // namespace sessionlog

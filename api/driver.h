@@ -108,6 +108,14 @@ class SessionPersistDriver {
   // durability option.
   absl::Status Flush();
 
+  // Checks the backend's own integrity: RocksDB's block and file checksums,
+  // SQLite's integrity_check. DataLoss, naming the file or table, on
+  // corruption; OK for backends with nothing to check. Reads everything, so
+  // it is slow on a large store. (The contract's invariants, such as limits
+  // and ordering, are checked through the public methods by `sessionlog
+  // verify`.)
+  absl::Status CheckIntegrity();
+
   const DriverOptions& options() const { return options_; }
 
  protected:
@@ -136,6 +144,7 @@ class SessionPersistDriver {
   virtual absl::Status DoDeleteSession(absl::string_view id) = 0;
   virtual absl::StatusOr<DriverStats> DoStats() = 0;
   virtual absl::Status DoFlush() = 0;
+  virtual absl::Status DoCheckIntegrity() { return absl::OkStatus(); }
 
  private:
   const DriverOptions options_;

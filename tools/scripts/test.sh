@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine (as root): installs what
+# is missing, starts a throwaway Postgres, runs every test, and stops what it
+# started, even on failure. .ci/run calls exactly this.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+source tools/scripts/services.sh
+
+bash tools/scripts/install-deps.sh
+install_node_packages "$root"
+
+cleanup() {
+  stop_postgres
+  bazel shutdown >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+start_postgres
+
+# Convenience symlinks from another checkout would be walked by //...
+rm -f bazel-*
+
+test_env=(
+  --test_env=SESSIONLOG_PG_URI="$SESSIONLOG_PG_URI"
+  --test_env=SESSIONLOG_ORACLE="$SESSIONLOG_ORACLE"
+  --test_env=SANDBOX_AGENT_BIN="$SANDBOX_AGENT_BIN"
+)
+
+echo "== bazel test //... (optimized build)"
+bazel test //... "${test_env[@]}"
