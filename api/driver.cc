@@ -118,4 +118,6 @@ absl::Status SessionPersistDriver::CheckIntegrity() {
   return DoCheckIntegrity();
 }
 
+absl::Status SessionPersistDriver::Compact() { return DoCompact(); }
+
 }  // namespace sessionlog

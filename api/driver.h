@@ -116,6 +116,12 @@ class SessionPersistDriver {
   // verify`.)
   absl::Status CheckIntegrity();
 
+  // Reclaims space now rather than in the background: for RocksDB, a full
+  // compaction that drops trimmed and evicted events; for SQLite, VACUUM.
+  // OK and a no-op for backends with nothing to reclaim. Slow on a large
+  // store; reads and writes may go on meanwhile.
+  absl::Status Compact();
+
   const DriverOptions& options() const { return options_; }
 
  protected:
@@ -145,6 +151,7 @@ class SessionPersistDriver {
   virtual absl::StatusOr<DriverStats> DoStats() = 0;
   virtual absl::Status DoFlush() = 0;
   virtual absl::Status DoCheckIntegrity() { return absl::OkStatus(); }
+  virtual absl::Status DoCompact() { return absl::OkStatus(); }
 
  private:
   const DriverOptions options_;
