@@ -52,7 +52,8 @@ absl::StatusOr<SessionCursor> DecodeSessionCursor(absl::string_view text) {
   return cursor;
 }
 
-std::string EncodeEventCursor(absl::string_view session_id, int64_t last_index) {
+std::string EncodeEventCursor(absl::string_view session_id,
+                              int64_t last_index) {
   return absl::StrFormat("e1.%d.%016x", last_index, Fingerprint(session_id));
 }
 
@@ -71,9 +72,10 @@ absl::StatusOr<int64_t> DecodeEventCursor(absl::string_view session_id,
     return Malformed("events", text, "bad session fingerprint");
   }
   if (fingerprint != Fingerprint(session_id)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cursor: belongs to another session than \"",
-        absl::CHexEscape(session_id), "\"; a cursor pages only the session it came from"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cursor: belongs to another session than \"",
+                     absl::CHexEscape(session_id),
+                     "\"; a cursor pages only the session it came from"));
   }
   return last_index;
 }

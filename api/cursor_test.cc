@@ -34,8 +34,7 @@ TEST(EventCursorTest, RefusesACursorFromAnotherSession) {
   absl::StatusOr<int64_t> last =
       DecodeEventCursor("s2", EncodeEventCursor("s1", 42));
   EXPECT_EQ(last.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(last.status().message().find("another session"),
-            std::string::npos);
+  EXPECT_NE(last.status().message().find("another session"), std::string::npos);
 }
 
 TEST(EventCursorTest, RejectsMalformedText) {

@@ -66,8 +66,8 @@ absl::StatusOr<Page<SessionEvent>> SessionPersistDriver::ListEvents(
   page.items = *std::move(items);
   if (static_cast<int64_t>(page.items.size()) > *limit) {
     page.items.resize(*limit);
-    page.next_cursor = EncodeEventCursor(request.session_id,
-                                         page.items.back().event_index);
+    page.next_cursor =
+        EncodeEventCursor(request.session_id, page.items.back().event_index);
   }
   return page;
 }
@@ -82,7 +82,8 @@ absl::Status SessionPersistDriver::InsertEvents(
     absl::Status s = ValidateSessionEvent(events[i], options_);
     if (!s.ok()) {
       if (events.size() == 1) return s;
-      return absl::Status(s.code(), absl::StrCat("events[", i, "]: ", s.message()));
+      return absl::Status(s.code(),
+                          absl::StrCat("events[", i, "]: ", s.message()));
     }
   }
   if (events.empty()) return absl::OkStatus();

@@ -34,11 +34,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "api/cursor.h"
 #include "api/options.h"
@@ -142,7 +142,8 @@ class SessionPersistDriver {
   virtual absl::StatusOr<std::vector<SessionEvent>> DoListEvents(
       absl::string_view session_id, std::optional<int64_t> after_index,
       int64_t limit) = 0;
-  virtual absl::Status DoInsertEvents(absl::Span<const SessionEvent> events) = 0;
+  virtual absl::Status DoInsertEvents(
+      absl::Span<const SessionEvent> events) = 0;
   virtual absl::StatusOr<std::vector<SessionEvent>> DoLastEvents(
       absl::string_view session_id, int64_t count) = 0;
   virtual absl::StatusOr<std::optional<int64_t>> DoHighestEventIndex(

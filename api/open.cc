@@ -48,8 +48,8 @@ absl::StatusOr<StoreUri> ParseStoreUri(absl::string_view uri) {
   } else if (scheme == "sqlite") {
     parsed.scheme = StoreUri::Scheme::kSqlite;
   } else {
-    return BadUri(uri, absl::StrCat("unknown scheme \"",
-                                    absl::CHexEscape(scheme), "\""));
+    return BadUri(
+        uri, absl::StrCat("unknown scheme \"", absl::CHexEscape(scheme), "\""));
   }
   if (rest.empty()) return BadUri(uri, "has no path after the scheme");
   parsed.location = std::string(rest);
@@ -70,8 +70,8 @@ absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Open(
     case StoreUri::Scheme::kPostgres:
       break;
   }
-  return absl::UnimplementedError(absl::StrCat(
-      "store URI \"", uri, "\": this backend is not built yet"));
+  return absl::UnimplementedError(
+      absl::StrCat("store URI \"", uri, "\": this backend is not built yet"));
 }
 
 }  // namespace sessionlog

@@ -8,9 +8,10 @@ namespace sessionlog {
 
 absl::Status ValidateOptions(const DriverOptions& options) {
   if (options.max_sessions < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "max_sessions: must be >= 1, or 0 (kNoLimit) to switch the limit off; got ",
-        options.max_sessions));
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_sessions: must be >= 1, or 0 (kNoLimit) to switch "
+                     "the limit off; got ",
+                     options.max_sessions));
   }
   if (options.max_events_per_session < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -18,23 +19,26 @@ absl::Status ValidateOptions(const DriverOptions& options) {
         "limit off; got ",
         options.max_events_per_session));
   }
-  if (options.max_payload_bytes < 2 || options.max_payload_bytes > (1ll << 30)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "max_payload_bytes: must be in [2, 2^30], got ", options.max_payload_bytes));
+  if (options.max_payload_bytes < 2 ||
+      options.max_payload_bytes > (1ll << 30)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_payload_bytes: must be in [2, 2^30], got ",
+                     options.max_payload_bytes));
   }
   if (options.background_sync_interval < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         "background_sync_interval: must not be negative");
   }
   if (options.min_free_disk_bytes < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "min_free_disk_bytes: must not be negative, got ", options.min_free_disk_bytes));
+    return absl::InvalidArgumentError(
+        absl::StrCat("min_free_disk_bytes: must not be negative, got ",
+                     options.min_free_disk_bytes));
   }
   static const std::regex kSchemaName("^[A-Za-z_][A-Za-z0-9_]*$");
   if (!std::regex_match(options.postgres_schema, kSchemaName)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("postgres_schema: \"", options.postgres_schema,
-                     "\" is not a plain SQL identifier (^[A-Za-z_][A-Za-z0-9_]*$)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "postgres_schema: \"", options.postgres_schema,
+        "\" is not a plain SQL identifier (^[A-Za-z_][A-Za-z0-9_]*$)"));
   }
   return absl::OkStatus();
 }

@@ -12,9 +12,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace sessionlog {
 
@@ -34,7 +34,7 @@ struct SessionRecord {
   std::optional<std::string> agent_session_id;
   std::string last_connection_id;  // Connection that last bound the session.
   int64_t created_at = 0;          // Milliseconds since the Unix epoch.
-  std::optional<int64_t> destroyed_at;  // Set by destroy, cleared by resume.
+  std::optional<int64_t> destroyed_at;    // Set by destroy, cleared by resume.
   std::optional<std::string> sandbox_id;  // "provider/rawId".
   // JSON object text, e.g. {"cwd":"/w","mcpServers":[]}.
   std::optional<std::string> session_init_json;
@@ -51,10 +51,10 @@ struct SessionRecord {
 };
 
 struct SessionEvent {
-  std::string id;          // Unique per insert attempt (the SDK uses a v4 UUID).
+  std::string id;  // Unique per insert attempt (the SDK uses a v4 UUID).
   int64_t event_index = 0;  // Per-session ordering key, >= 0.
-  std::string session_id;  // The session the event belongs to. Non-empty.
-  int64_t created_at = 0;  // Milliseconds since the Unix epoch.
+  std::string session_id;   // The session the event belongs to. Non-empty.
+  int64_t created_at = 0;   // Milliseconds since the Unix epoch.
   std::string connection_id;
   Sender sender = Sender::kClient;
   std::string payload_json;  // The JSON-RPC 2.0 envelope, as JSON text.

@@ -23,7 +23,8 @@ absl::Status ValidateSafeInteger(absl::string_view field, int64_t value,
   return absl::OkStatus();
 }
 
-absl::Status ValidateUtf8NoNul(absl::string_view field, absl::string_view text) {
+absl::Status ValidateUtf8NoNul(absl::string_view field,
+                               absl::string_view text) {
   if (!simdjson::validate_utf8(text.data(), text.size())) {
     return Invalid(field, "is not valid UTF-8");
   }
@@ -55,9 +56,9 @@ absl::Status ValidateText(absl::string_view field, absl::string_view text) {
 absl::Status ValidateJson(absl::string_view field, absl::string_view json,
                           JsonShape shape, int64_t max_bytes) {
   if (static_cast<int64_t>(json.size()) > max_bytes) {
-    return Invalid(field, absl::StrCat("is ", json.size(),
-                                       " bytes of JSON; the limit is ",
-                                       max_bytes));
+    return Invalid(
+        field, absl::StrCat("is ", json.size(), " bytes of JSON; the limit is ",
+                            max_bytes));
   }
   // One parser per thread: a parser reuses its buffers, and is not
   // thread-safe.
@@ -99,12 +100,14 @@ absl::Status ValidateSessionRecord(const SessionRecord& r) {
   if (s.ok() && r.agent_session_id) {
     s = ValidateText("session.agentSessionId", *r.agent_session_id);
   }
-  if (s.ok()) s = ValidateText("session.lastConnectionId", r.last_connection_id);
+  if (s.ok())
+    s = ValidateText("session.lastConnectionId", r.last_connection_id);
   if (s.ok()) s = ValidateSafeInteger("session.createdAt", r.created_at, 0);
   if (s.ok() && r.destroyed_at) {
     s = ValidateSafeInteger("session.destroyedAt", *r.destroyed_at, 0);
   }
-  if (s.ok() && r.sandbox_id) s = ValidateText("session.sandboxId", *r.sandbox_id);
+  if (s.ok() && r.sandbox_id)
+    s = ValidateText("session.sandboxId", *r.sandbox_id);
   if (s.ok() && r.session_init_json) {
     s = ValidateJson("session.sessionInit", *r.session_init_json,
                      JsonShape::kObject, kMaxRecordJsonBytes);
@@ -142,19 +145,21 @@ absl::Status CheckDuplicateEvent(const SessionEvent& stored,
   if (stored == incoming) return absl::OkStatus();
   return absl::AlreadyExistsError(absl::StrCat(
       "UNIQUE constraint failed: events.session_id, events.event_index: "
-      "session \"", absl::CHexEscape(incoming.session_id), "\" already has event \"",
+      "session \"",
+      absl::CHexEscape(incoming.session_id), "\" already has event \"",
       absl::CHexEscape(stored.id), "\" at eventIndex ", incoming.event_index,
-      stored.id == incoming.id ? " with different content"
-                               : absl::StrCat("; event \"", absl::CHexEscape(incoming.id),
-                                              "\" needs another index")));
+      stored.id == incoming.id
+          ? " with different content"
+          : absl::StrCat("; event \"", absl::CHexEscape(incoming.id),
+                         "\" needs another index")));
 }
 
 absl::StatusOr<int64_t> NormalizePageLimit(int64_t limit) {
   if (limit == 0) return kDefaultPageLimit;
   if (limit < 0 || limit > kMaxPageLimit) {
-    return Invalid("limit", absl::StrCat("must be 0 (the default, ",
-                                         kDefaultPageLimit, ") or in [1, ",
-                                         kMaxPageLimit, "], got ", limit));
+    return Invalid(
+        "limit", absl::StrCat("must be 0 (the default, ", kDefaultPageLimit,
+                              ") or in [1, ", kMaxPageLimit, "], got ", limit));
   }
   return limit;
 }

@@ -6,10 +6,10 @@
 #define SESSIONLOG_API_VALIDATION_H_
 
 #include <cstdint>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "api/options.h"
 #include "api/session.h"
 

@@ -42,7 +42,8 @@ std::string Read(const flatbuffers::String* value) {
 // FlatBuffers reads 8-byte scalars in place, so the buffer must be 8-byte
 // aligned. Returns `bytes` itself when it is, else an aligned copy in
 // *storage.
-const uint8_t* Aligned(absl::string_view bytes, std::vector<uint64_t>* storage) {
+const uint8_t* Aligned(absl::string_view bytes,
+                       std::vector<uint64_t>* storage) {
   if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(uint64_t) == 0) {
     return reinterpret_cast<const uint8_t*>(bytes.data());
   }
@@ -92,8 +93,9 @@ void EncodeSessionRecord(const SessionRecord& r, std::string* out) {
 
 absl::StatusOr<SessionRecord> DecodeSessionRecord(absl::string_view bytes) {
   std::vector<uint64_t> storage;
-  absl::StatusOr<const fb::SessionRecord*> root = VerifiedRoot<fb::SessionRecord>(
-      Aligned(bytes, &storage), bytes.size(), "session record");
+  absl::StatusOr<const fb::SessionRecord*> root =
+      VerifiedRoot<fb::SessionRecord>(Aligned(bytes, &storage), bytes.size(),
+                                      "session record");
   if (!root.ok()) return root.status();
   const fb::SessionRecord& f = **root;
   SessionRecord r;
@@ -115,7 +117,8 @@ void EncodeSessionEvent(const SessionEvent& e, SessionIdField session_id,
   flatbuffers::FlatBufferBuilder& b = ThreadBuilder();
   auto id = b.CreateString(e.id);
   flatbuffers::Offset<flatbuffers::String> session;
-  if (session_id == SessionIdField::kInclude) session = b.CreateString(e.session_id);
+  if (session_id == SessionIdField::kInclude)
+    session = b.CreateString(e.session_id);
   auto connection_id = b.CreateString(e.connection_id);
   auto payload = b.CreateString(e.payload_json);
   fb::SessionEventBuilder eb(b);
@@ -124,7 +127,8 @@ void EncodeSessionEvent(const SessionEvent& e, SessionIdField session_id,
   if (!session.IsNull()) eb.add_session_id(session);
   eb.add_created_at(e.created_at);
   eb.add_connection_id(connection_id);
-  eb.add_sender(e.sender == Sender::kAgent ? fb::Sender_Agent : fb::Sender_Client);
+  eb.add_sender(e.sender == Sender::kAgent ? fb::Sender_Agent
+                                           : fb::Sender_Client);
   eb.add_payload_json(payload);
   b.Finish(eb.Finish());
   Finish(b, out);
@@ -138,8 +142,9 @@ absl::StatusOr<SessionEvent> DecodeSessionEvent(absl::string_view bytes,
   if (!root.ok()) return root.status();
   const fb::SessionEvent& f = **root;
   if (f.sender() != fb::Sender_Client && f.sender() != fb::Sender_Agent) {
-    return absl::DataLossError(absl::StrCat(
-        "stored event has an unknown sender code ", static_cast<int>(f.sender())));
+    return absl::DataLossError(
+        absl::StrCat("stored event has an unknown sender code ",
+                     static_cast<int>(f.sender())));
   }
   SessionEvent e;
   e.id = Read(f.id());

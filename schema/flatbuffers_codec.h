@@ -32,8 +32,8 @@ void EncodeSessionEvent(const SessionEvent& event, SessionIdField session_id,
 
 // DataLoss if `bytes` is not a valid SessionEvent buffer. When the buffer has
 // no session id, the result's session_id is `session_id`.
-absl::StatusOr<SessionEvent> DecodeSessionEvent(absl::string_view bytes,
-                                                absl::string_view session_id = {});
+absl::StatusOr<SessionEvent> DecodeSessionEvent(
+    absl::string_view bytes, absl::string_view session_id = {});
 
 }  // namespace sessionlog
 

@@ -82,11 +82,13 @@ TEST(FlatbuffersCodecTest, DecodesMisalignedInput) {
 TEST(FlatbuffersCodecTest, CorruptBytesAreDataLossNeverACrash) {
   std::string bytes;
   EncodeSessionEvent(AnEvent(), SessionIdField::kInclude, &bytes);
-  EXPECT_EQ(DecodeSessionEvent("").status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeSessionEvent("").status().code(),
+            absl::StatusCode::kDataLoss);
   EXPECT_EQ(DecodeSessionEvent("abc").status().code(),
             absl::StatusCode::kDataLoss);
-  EXPECT_EQ(DecodeSessionEvent(bytes.substr(0, bytes.size() / 2)).status().code(),
-            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(
+      DecodeSessionEvent(bytes.substr(0, bytes.size() / 2)).status().code(),
+      absl::StatusCode::kDataLoss);
   int data_loss = 0;
   for (size_t i = 0; i < bytes.size(); ++i) {
     std::string flipped = bytes;

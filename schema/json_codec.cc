@@ -18,7 +18,8 @@ using Json = nlohmann::ordered_json;
 
 absl::Status FieldError(absl::string_view object, absl::string_view field,
                         absl::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat(object, ".", field, ": ", what));
+  return absl::InvalidArgumentError(
+      absl::StrCat(object, ".", field, ": ", what));
 }
 
 std::string Dump(const Json& value) {
@@ -63,7 +64,8 @@ int MaxNestingDepth(absl::string_view text) {
   return max_depth;
 }
 
-absl::StatusOr<Json> ParseObject(absl::string_view text, absl::string_view what) {
+absl::StatusOr<Json> ParseObject(absl::string_view text,
+                                 absl::string_view what) {
   if (MaxNestingDepth(text) > kMaxJsonDepth) {
     return absl::InvalidArgumentError(absl::StrCat(
         what, ": JSON nests deeper than ", kMaxJsonDepth, " levels"));
@@ -74,7 +76,8 @@ absl::StatusOr<Json> ParseObject(absl::string_view text, absl::string_view what)
     return absl::InvalidArgumentError(absl::StrCat(what, ": not valid JSON"));
   }
   if (!value.is_object()) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": must be a JSON object"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": must be a JSON object"));
   }
   return value;
 }
@@ -96,7 +99,8 @@ class FieldReader {
     return absl::OkStatus();
   }
 
-  absl::Status OptionalString(const char* field, std::optional<std::string>* out) {
+  absl::Status OptionalString(const char* field,
+                              std::optional<std::string>* out) {
     std::string value;
     bool present = Has(field) && !object_.at(field).is_null();
     if (absl::Status s = String(field, &value, false); !s.ok()) return s;
@@ -123,13 +127,13 @@ class FieldReader {
       // JavaScript has only doubles; an integral double is an integer there.
       if (!std::isfinite(value) || std::floor(value) != value ||
           std::fabs(value) > 9.2e18) {
-        return FieldError(name_, field, absl::StrCat("must be an integer, got ",
-                                                     Dump(*it)));
+        return FieldError(name_, field,
+                          absl::StrCat("must be an integer, got ", Dump(*it)));
       }
       *out = static_cast<int64_t>(value);
     } else {
-      return FieldError(name_, field, absl::StrCat("must be an integer, got ",
-                                                   Dump(*it)));
+      return FieldError(name_, field,
+                        absl::StrCat("must be an integer, got ", Dump(*it)));
     }
     if (present) *present = true;
     return absl::OkStatus();
@@ -202,7 +206,9 @@ absl::StatusOr<SessionEvent> EventFromObject(const Json& object) {
   if (!s.ok()) return s;
   absl::StatusOr<Sender> parsed = ParseSender(sender);
   if (!parsed.ok()) {
-    return FieldError("event", "sender", absl::StrCat("must be \"client\" or \"agent\", got \"", sender, "\""));
+    return FieldError(
+        "event", "sender",
+        absl::StrCat("must be \"client\" or \"agent\", got \"", sender, "\""));
   }
   e.sender = *parsed;
   if (!in.Has("payload")) return FieldError("event", "payload", "is required");

@@ -45,9 +45,10 @@ TEST(JsonCodecTest, EventRoundTripKeepsPayloadKeyOrder) {
   ASSERT_TRUE(event.ok()) << event.status();
   EXPECT_EQ(event->payload_json, R"({"z":1,"a":[true,null,"é"]})");
   EXPECT_EQ(event->sender, Sender::kAgent);
-  EXPECT_EQ(SessionEventToJson(*event),
-            R"({"id":"e1","eventIndex":3,"sessionId":"s","createdAt":5,)"
-            R"("connectionId":"c","sender":"agent","payload":{"z":1,"a":[true,null,"é"]}})");
+  EXPECT_EQ(
+      SessionEventToJson(*event),
+      R"({"id":"e1","eventIndex":3,"sessionId":"s","createdAt":5,)"
+      R"("connectionId":"c","sender":"agent","payload":{"z":1,"a":[true,null,"é"]}})");
 }
 
 void ExpectError(absl::string_view json, absl::string_view field) {
@@ -62,10 +63,14 @@ TEST(JsonCodecTest, ErrorsNameTheField) {
   const std::string base =
       R"("id":"e1","sessionId":"s","createdAt":5,"connectionId":"c","payload":{})";
   ExpectError("{" + base + R"(,"sender":"agent"})", "event.eventIndex");
-  ExpectError("{" + base + R"(,"eventIndex":"1","sender":"agent"})", "event.eventIndex");
-  ExpectError("{" + base + R"(,"eventIndex":1.5,"sender":"agent"})", "event.eventIndex");
-  ExpectError("{" + base + R"(,"eventIndex":1,"sender":"robot"})", "event.sender");
-  ExpectError("{" + base + R"(,"eventIndex":1,"sender":"agent","extra":1})", "event.extra");
+  ExpectError("{" + base + R"(,"eventIndex":"1","sender":"agent"})",
+              "event.eventIndex");
+  ExpectError("{" + base + R"(,"eventIndex":1.5,"sender":"agent"})",
+              "event.eventIndex");
+  ExpectError("{" + base + R"(,"eventIndex":1,"sender":"robot"})",
+              "event.sender");
+  ExpectError("{" + base + R"(,"eventIndex":1,"sender":"agent","extra":1})",
+              "event.extra");
   ExpectError("[1]", "must be a JSON object");
   ExpectError("{", "not valid JSON");
   ExpectError(std::string(10000, '[') + std::string(10000, ']'), "deeper");
@@ -76,8 +81,9 @@ TEST(JsonCodecTest, JsonLines) {
       R"({"session":{"id":"a","agent":"m","lastConnectionId":"c","createdAt":1}})");
   ASSERT_TRUE(line.ok()) << line.status();
   ASSERT_TRUE(line->session.has_value());
-  EXPECT_EQ(JsonLineToJson(*line->session),
-            R"({"session":{"id":"a","agent":"m","lastConnectionId":"c","createdAt":1}})");
+  EXPECT_EQ(
+      JsonLineToJson(*line->session),
+      R"({"session":{"id":"a","agent":"m","lastConnectionId":"c","createdAt":1}})");
   EXPECT_FALSE(JsonLineFromJson(R"({"session":{},"event":{}})").ok());
   EXPECT_FALSE(JsonLineFromJson(R"({"other":{}})").ok());
   EXPECT_FALSE(JsonLineFromJson(R"({"event":[]})").ok());

@@ -15,7 +15,7 @@
 namespace sessionlog {
 namespace {
 
-using AgeKey = std::pair<int64_t, std::string>;  // (created_at, id)
+using AgeKey = std::pair<int64_t, std::string>;    // (created_at, id)
 using EventLog = std::map<int64_t, SessionEvent>;  // event_index -> event
 
 class MemoryDriver final : public SessionPersistDriver {
@@ -28,7 +28,8 @@ class MemoryDriver final : public SessionPersistDriver {
     absl::ReaderMutexLock lock(&mu_);
     auto it = sessions_.find(id);
     if (it == sessions_.end()) {
-      return absl::NotFoundError(absl::StrCat("session \"", id, "\" not found"));
+      return absl::NotFoundError(
+          absl::StrCat("session \"", id, "\" not found"));
     }
     return it->second;
   }
@@ -74,7 +75,8 @@ class MemoryDriver final : public SessionPersistDriver {
     if (log == events_.end()) return items;
     auto it = after_index ? log->second.upper_bound(*after_index)
                           : log->second.begin();
-    for (; it != log->second.end() && static_cast<int64_t>(items.size()) < limit;
+    for (;
+         it != log->second.end() && static_cast<int64_t>(items.size()) < limit;
          ++it) {
       items.push_back(it->second);
     }
@@ -162,7 +164,8 @@ class MemoryDriver final : public SessionPersistDriver {
 
  private:
   absl::Mutex mu_;
-  absl::flat_hash_map<std::string, SessionRecord> sessions_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, SessionRecord> sessions_
+      ABSL_GUARDED_BY(mu_);
   std::set<AgeKey> by_age_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, EventLog> events_ ABSL_GUARDED_BY(mu_);
 };

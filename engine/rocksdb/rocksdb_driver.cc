@@ -1,6 +1,862 @@
 #include "engine/rocksdb/rocksdb_driver.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "api/validation.h"
+#include "engine/rocksdb/disk_guard.h"
+#include "engine/rocksdb/keys.h"
+#include "engine/rocksdb/retention_filter.h"
+#include "engine/rocksdb/rocksdb_status.h"
+#include "engine/rocksdb/session_state.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "rocksdb/utilities/options_util.h"
+#include "rocksdb/write_batch.h"
+#include "schema/flatbuffers_codec.h"
+
 namespace sessionlog {
+namespace {
+
+namespace keys = rocksdb_keys;
+
+// Column families, in the order of RocksDbDriver::cf_.
+enum ColumnFamily { kMeta = 0, kSessions, kByAge, kHandles, kEvents, kCount };
+constexpr const char* kColumnFamilyNames[kCount] = {
+    "default", "sessions", "by_age", "handles", "events"};
+
+absl::string_view View(const rocksdb::Slice& slice) {
+  return absl::string_view(slice.data(), slice.size());
+}
+
+rocksdb::CompressionType BestCompression() {
+  // Debian's librocksdb has LZ4 and ZSTD; fall back to none elsewhere.
+  for (rocksdb::CompressionType type :
+       {rocksdb::kLZ4Compression, rocksdb::kSnappyCompression}) {
+    std::vector<rocksdb::CompressionType> supported =
+        rocksdb::GetSupportedCompressions();
+    if (std::find(supported.begin(), supported.end(), type) !=
+        supported.end()) {
+      return type;
+    }
+  }
+  return rocksdb::kNoCompression;
+}
+
+// Unlocks the states it holds on destruction.
+class LockedStates {
+ public:
+  LockedStates() = default;
+  LockedStates(const LockedStates&) = delete;
+  LockedStates& operator=(const LockedStates&) = delete;
+  ~LockedStates() {
+    for (auto& [id, state] : states_) state->mu.Unlock();
+  }
+
+  void Add(absl::string_view id, std::shared_ptr<SessionState> state) {
+    states_.emplace(std::string(id), std::move(state));
+  }
+  SessionState* Get(absl::string_view id) const {
+    return states_.find(id)->second.get();
+  }
+  const std::shared_ptr<SessionState>& Shared(absl::string_view id) const {
+    return states_.find(id)->second;
+  }
+
+ private:
+  absl::flat_hash_map<std::string, std::shared_ptr<SessionState>> states_;
+};
+
+class RocksDbDriver final : public SessionPersistDriver {
+ public:
+  RocksDbDriver(const DriverOptions& options, std::string path)
+      : SessionPersistDriver(options),
+        path_(std::move(path)),
+        context_(absl::StrCat("rocksdb:", path_)),
+        guard_(path_, options.min_free_disk_bytes),
+        watermarks_(std::make_shared<WatermarkTable>()) {
+    write_options_.sync = options.durability == Durability::kFsync;
+  }
+
+  ~RocksDbDriver() override {
+    StopBackgroundSync();
+    if (db_ != nullptr) {
+      if (!options().read_only) SyncAndPublish().IgnoreError();
+      for (rocksdb::ColumnFamilyHandle* cf : cf_) {
+        if (cf != nullptr)
+          db_->DestroyColumnFamilyHandle(cf).PermitUncheckedError();
+      }
+      db_->Close().PermitUncheckedError();
+    }
+  }
+
+  absl::Status OpenStore(rocksdb::Env* env);
+
+ protected:
+  absl::StatusOr<SessionRecord> DoGetSession(absl::string_view id) override;
+  absl::StatusOr<std::vector<SessionRecord>> DoListSessions(
+      const std::optional<SessionCursor>& after, int64_t limit) override;
+  absl::Status DoUpdateSession(const SessionRecord& record) override;
+  absl::StatusOr<std::vector<SessionEvent>> DoListEvents(
+      absl::string_view session_id, std::optional<int64_t> after_index,
+      int64_t limit) override;
+  absl::Status DoInsertEvents(absl::Span<const SessionEvent> events) override;
+  absl::StatusOr<std::vector<SessionEvent>> DoLastEvents(
+      absl::string_view session_id, int64_t count) override;
+  absl::StatusOr<std::optional<int64_t>> DoHighestEventIndex(
+      absl::string_view session_id) override;
+  absl::Status DoDeleteSession(absl::string_view id) override;
+  absl::StatusOr<DriverStats> DoStats() override;
+  absl::Status DoFlush() override;
+  absl::Status DoCheckIntegrity() override;
+  absl::Status DoCompact() override;
+
+ private:
+  int64_t max_events() const { return options().max_events_per_session; }
+
+  absl::Status Status(const rocksdb::Status& s, absl::string_view what) const {
+    return FromRocksDb(s, absl::StrCat(context_, ": ", what));
+  }
+
+  absl::Status RefuseIfReadOnly() const {
+    if (!options().read_only) return absl::OkStatus();
+    return absl::FailedPreconditionError(absl::StrCat(
+        context_, " is open read-only; reopen it without read_only to write"));
+  }
+
+  absl::Status Write(rocksdb::WriteBatch* batch) {
+    if (absl::Status s = guard_.Admit(batch->GetDataSize()); !s.ok()) return s;
+    return Status(db_->Write(write_options_, batch), "write");
+  }
+
+  enum class Direction { kOldestFirst, kNewestFirst };
+
+  // Up to `count` retained events of a session with index > after_index,
+  // taken from the oldest or from the newest end; returned oldest first.
+  absl::StatusOr<std::vector<SessionEvent>> ScanEvents(
+      absl::string_view session_id, std::optional<int64_t> after_index,
+      int64_t count, Direction direction);
+
+  // Reads the session's handle and, when a limit is on, its retained indexes.
+  absl::Status Load(absl::string_view id, SessionState* state)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state->mu);
+
+  // Locks the states of `ids` in sorted order (so that writers never
+  // deadlock), each alive and loaded.
+  absl::Status LockStates(std::vector<absl::string_view> ids,
+                          LockedStates* locked);
+
+  // The session's state, reader-locked and loaded; null if the session has no
+  // events. The caller unlocks.
+  absl::StatusOr<std::shared_ptr<SessionState>> ReadLock(absl::string_view id);
+
+  // Adds to `batch` the removal of session `id`'s events and handle.
+  void AppendEventRemoval(absl::string_view id, const SessionState& state,
+                          rocksdb::WriteBatch* batch)
+      ABSL_SHARED_LOCKS_REQUIRED(state.mu);
+
+  // Marks removed sessions dead once their removal is written.
+  void ForgetSessions(const std::vector<std::string>& ids,
+                      const LockedStates& locked);
+
+  absl::StatusOr<std::optional<SessionRecord>> ReadRecord(absl::string_view id);
+
+  // Syncs the WAL, then lets the compaction filter act on the watermarks
+  // whose justifying events that sync made durable.
+  absl::Status SyncAndPublish();
+  void StartBackgroundSync();
+  void StopBackgroundSync();
+
+  const std::string path_;
+  const std::string context_;
+  DiskGuard guard_;
+  std::shared_ptr<WatermarkTable> watermarks_;
+  rocksdb::WriteOptions write_options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> cf_;
+  SessionStateTable states_;
+  std::atomic<uint64_t> next_handle_{1};
+
+  // Serializes changes to session records, and so eviction.
+  absl::Mutex sessions_mu_ ABSL_ACQUIRED_BEFORE(SessionState::mu);
+  int64_t session_count_ ABSL_GUARDED_BY(sessions_mu_) = 0;
+
+  absl::Mutex sync_mu_;
+  bool stopping_ ABSL_GUARDED_BY(sync_mu_) = false;
+  std::thread sync_thread_;
+};
+
+absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
+  std::error_code ec;
+  bool exists =
+      std::filesystem::exists(std::filesystem::path(path_) / "CURRENT", ec);
+  if (!exists && (!options().create_if_missing || options().read_only)) {
+    return absl::NotFoundError(absl::StrCat(
+        "no store at ", context_,
+        (options().read_only ? " (a read-only open never creates one)"
+                             : " (create_if_missing is false)")));
+  }
+  if (exists) {
+    std::vector<std::string> families;
+    rocksdb::Status s =
+        rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path_, &families);
+    if (!s.ok()) return Status(s, "open");
+    for (const char* name : kColumnFamilyNames) {
+      if (std::find(families.begin(), families.end(), name) == families.end()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            context_, " is a RocksDB database but not a sessionlog store (no '",
+            name, "' column family)"));
+      }
+    }
+  } else if (!std::filesystem::create_directories(path_, ec) && ec) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot create ", path_, ": ", ec.message()));
+  }
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 3;
+  db_options.paranoid_checks = true;
+  if (env != nullptr) db_options.env = env;
+
+  auto block_cache = rocksdb::NewLRUCache(32 << 20);
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = block_cache;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::CompressionType compression = BestCompression();
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (int i = 0; i < kCount; ++i) {
+    rocksdb::ColumnFamilyOptions cf;
+    cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    cf.compression = compression;
+    cf.write_buffer_size = i == kEvents ? (32 << 20) : (4 << 20);
+    cf.max_write_buffer_number = 2;
+    if (i == kEvents) {
+      cf.compaction_filter_factory = std::make_shared<RetentionFilterFactory>(
+          watermarks_, options().durability == Durability::kFsync);
+    }
+    descriptors.emplace_back(kColumnFamilyNames[i], cf);
+  }
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s =
+      options().read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, path_, descriptors, &cf_,
+                                         &db)
+          : rocksdb::DB::Open(db_options, path_, descriptors, &cf_, &db);
+  if (!s.ok()) return Status(s, "open");
+  db_.reset(db);
+
+  // Format version: refuse a store written by a newer sessionlog.
+  std::string value;
+  s = db_->Get(rocksdb::ReadOptions(), cf_[kMeta], keys::kFormatVersionKey,
+               &value);
+  if (s.ok()) {
+    int version = 0;
+    if (!absl::SimpleAtoi(value, &version)) {
+      return absl::DataLossError(absl::StrCat(
+          context_, ": unreadable format_version \"", value, "\""));
+    }
+    if (version > keys::kFormatVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          context_, " was written by format version ", version,
+          "; this build reads up to version ", keys::kFormatVersion,
+          ". Upgrade sessionlog to open it"));
+    }
+  } else if (s.IsNotFound()) {
+    if (!options().read_only) {
+      s = db_->Put(rocksdb::WriteOptions(), cf_[kMeta], keys::kFormatVersionKey,
+                   std::to_string(keys::kFormatVersion));
+      if (!s.ok()) return Status(s, "write format version");
+    }
+  } else {
+    return Status(s, "read format version");
+  }
+
+  // The next handle: past both the persisted counter and the highest handle in
+  // use, so that a handle is never reused while its events may exist.
+  uint64_t next = 1;
+  s = db_->Get(rocksdb::ReadOptions(), cf_[kMeta], keys::kNextHandleKey,
+               &value);
+  uint64_t stored = 0;
+  if (s.ok() && keys::DecodeFixed64(value, &stored))
+    next = std::max(next, stored);
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), cf_[kHandles]));
+    it->SeekForPrev(keys::IdByHandleKey(~uint64_t{0}));
+    if (it->Valid() && !it->key().empty() &&
+        it->key()[0] == keys::kIdByHandlePrefix) {
+      if (keys::DecodeFixed64(View(it->key()).substr(1), &stored)) {
+        next = std::max(next, stored + 1);
+      }
+    }
+    if (!it->status().ok()) return Status(it->status(), "read handles");
+  }
+  next_handle_.store(next);
+
+  s = db_->Get(rocksdb::ReadOptions(), cf_[kMeta], keys::kSessionCountKey,
+               &value);
+  uint64_t count = 0;
+  if (s.ok() && keys::DecodeFixed64(value, &count)) {
+    absl::MutexLock lock(&sessions_mu_);
+    session_count_ = static_cast<int64_t>(count);
+  } else if (!s.ok() && !s.IsNotFound()) {
+    return Status(s, "read session count");
+  }
+
+  if (!options().read_only) StartBackgroundSync();
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbDriver::Load(absl::string_view id, SessionState* state) {
+  state->loaded = false;
+  state->handle = 0;
+  state->highest.reset();
+  state->retained.clear();
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_[kHandles],
+                               keys::HandleByIdKey(id), &value);
+  if (s.IsNotFound()) {
+    state->loaded = true;
+    return absl::OkStatus();
+  }
+  if (!s.ok()) return Status(s, "read session handle");
+  uint64_t handle;
+  if (!keys::DecodeFixed64(value, &handle)) {
+    return absl::DataLossError(absl::StrCat(context_, ": handle of session \"",
+                                            id, "\" is not 8 bytes"));
+  }
+  state->handle = handle;
+  std::string lower = keys::EventKey(handle, 0);
+  std::string upper = keys::EventKey(handle + 1, 0);
+  rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  rocksdb::ReadOptions read;
+  read.iterate_lower_bound = &lower_slice;
+  read.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, cf_[kEvents]));
+  // Keys below a published watermark may linger until compaction; the newest
+  // N physical keys are exactly the newest N logical ones.
+  const int64_t limit = max_events();
+  for (it->SeekToLast(); it->Valid(); it->Prev()) {
+    uint64_t key_handle;
+    int64_t index;
+    if (!keys::DecodeEventKey(View(it->key()), &key_handle, &index)) {
+      return absl::DataLossError(
+          absl::StrCat(context_, ": malformed event key"));
+    }
+    if (!state->highest) state->highest = index;
+    if (limit == 0) break;
+    state->retained.push_front(index);
+    if (static_cast<int64_t>(state->retained.size()) >= limit) break;
+  }
+  if (!it->status().ok()) return Status(it->status(), "read events");
+  state->loaded = true;
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbDriver::LockStates(std::vector<absl::string_view> ids,
+                                       LockedStates* locked) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  for (absl::string_view id : ids) {
+    while (true) {
+      std::shared_ptr<SessionState> state = states_.GetOrCreate(id);
+      state->mu.Lock();
+      if (state->dead) {
+        state->mu.Unlock();
+        continue;
+      }
+      locked->Add(id, state);
+      if (!state->loaded) {
+        if (absl::Status s = Load(id, state.get()); !s.ok()) return s;
+      }
+      break;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<SessionState>> RocksDbDriver::ReadLock(
+    absl::string_view id) {
+  while (true) {
+    std::shared_ptr<SessionState> state = states_.Find(id);
+    if (state == nullptr) {
+      // Unknown to this process: create a state only if the session has
+      // events, so that reads of arbitrary ids cannot grow memory.
+      std::string value;
+      rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_[kHandles],
+                                   keys::HandleByIdKey(id), &value);
+      if (s.IsNotFound()) return nullptr;
+      if (!s.ok()) return Status(s, "read session handle");
+      state = states_.GetOrCreate(id);
+    }
+    {
+      absl::MutexLock lock(&state->mu);
+      if (state->dead) continue;
+      if (!state->loaded) {
+        if (absl::Status s = Load(id, state.get()); !s.ok()) return s;
+      }
+    }
+    state->mu.ReaderLock();
+    if (state->dead || !state->loaded) {
+      state->mu.ReaderUnlock();
+      continue;
+    }
+    if (state->handle == 0) {
+      state->mu.ReaderUnlock();
+      return nullptr;
+    }
+    return state;
+  }
+}
+
+absl::StatusOr<std::optional<SessionRecord>> RocksDbDriver::ReadRecord(
+    absl::string_view id) {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_[kSessions],
+                               rocksdb::Slice(id.data(), id.size()), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return Status(s, "read session");
+  absl::StatusOr<SessionRecord> record = DecodeSessionRecord(View(value));
+  if (!record.ok()) {
+    return absl::DataLossError(absl::StrCat(context_, ": session \"", id,
+                                            "\": ", record.status().message()));
+  }
+  return *std::move(record);
+}
+
+absl::StatusOr<SessionRecord> RocksDbDriver::DoGetSession(
+    absl::string_view id) {
+  absl::StatusOr<std::optional<SessionRecord>> record = ReadRecord(id);
+  if (!record.ok()) return record.status();
+  if (!record->has_value()) {
+    return absl::NotFoundError(absl::StrCat("session \"", id, "\" not found"));
+  }
+  return **std::move(record);
+}
+
+absl::StatusOr<std::vector<SessionRecord>> RocksDbDriver::DoListSessions(
+    const std::optional<SessionCursor>& after, int64_t limit) {
+  rocksdb::ReadOptions read;
+  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  read.snapshot = snapshot;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, cf_[kByAge]));
+  std::vector<SessionRecord> items;
+  absl::Status status;
+  std::string start = after ? keys::AgeKey(after->created_at, after->id) : "";
+  for (it->Seek(start);
+       it->Valid() && static_cast<int64_t>(items.size()) < limit; it->Next()) {
+    if (after && View(it->key()) == start) continue;
+    int64_t created_at;
+    std::string id;
+    if (!keys::DecodeAgeKey(View(it->key()), &created_at, &id)) {
+      status =
+          absl::DataLossError(absl::StrCat(context_, ": malformed age key"));
+      break;
+    }
+    rocksdb::PinnableSlice value;
+    rocksdb::Status s = db_->Get(read, cf_[kSessions], id, &value);
+    if (!s.ok()) {
+      status = s.IsNotFound()
+                   ? absl::DataLossError(absl::StrCat(
+                         context_, ": the age index names session \"", id,
+                         "\", which has no record; run `sessionlog verify`"))
+                   : Status(s, "read session");
+      break;
+    }
+    absl::StatusOr<SessionRecord> record = DecodeSessionRecord(View(value));
+    if (!record.ok()) {
+      status = absl::DataLossError(absl::StrCat(
+          context_, ": session \"", id, "\": ", record.status().message()));
+      break;
+    }
+    items.push_back(*std::move(record));
+  }
+  if (status.ok() && !it->status().ok()) status = Status(it->status(), "list");
+  it.reset();
+  db_->ReleaseSnapshot(snapshot);
+  if (!status.ok()) return status;
+  return items;
+}
+
+void RocksDbDriver::AppendEventRemoval(absl::string_view id,
+                                       const SessionState& state,
+                                       rocksdb::WriteBatch* batch) {
+  if (state.handle == 0) return;
+  batch->DeleteRange(cf_[kEvents], keys::EventKey(state.handle, 0),
+                     keys::EventKey(state.handle + 1, 0));
+  batch->Delete(cf_[kHandles], keys::HandleByIdKey(id));
+  batch->Delete(cf_[kHandles], keys::IdByHandleKey(state.handle));
+}
+
+void RocksDbDriver::ForgetSessions(const std::vector<std::string>& ids,
+                                   const LockedStates& locked) {
+  for (const std::string& id : ids) {
+    SessionState* state = locked.Get(id);
+    state->mu.AssertHeld();
+    if (state->handle != 0) watermarks_->Forget(state->handle);
+    state->dead = true;
+    states_.Remove(id, locked.Shared(id));
+  }
+}
+
+absl::Status RocksDbDriver::DoUpdateSession(const SessionRecord& record) {
+  if (absl::Status s = RefuseIfReadOnly(); !s.ok()) return s;
+  absl::MutexLock lock(&sessions_mu_);
+  absl::StatusOr<std::optional<SessionRecord>> old = ReadRecord(record.id);
+  if (!old.ok()) return old.status();
+  int64_t count = session_count_ + (old->has_value() ? 0 : 1);
+  const std::string new_age_key = keys::AgeKey(record.created_at, record.id);
+
+  // Victims: the first `count - max_sessions` sessions in (created_at, id)
+  // order, with this record in its new place.
+  std::vector<std::string> victims;
+  const int64_t max_sessions = options().max_sessions;
+  if (max_sessions != kNoLimit && count > max_sessions) {
+    const size_t overflow = static_cast<size_t>(count - max_sessions);
+    // The first `overflow` stored keys other than this record's old one,
+    // merged with its new key: the first `overflow` of those are the victims.
+    std::vector<std::pair<std::string, std::string>> candidates;  // (key, id)
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), cf_[kByAge]));
+    for (it->SeekToFirst(); it->Valid() && candidates.size() < overflow;
+         it->Next()) {
+      int64_t created_at;
+      std::string id;
+      if (!keys::DecodeAgeKey(View(it->key()), &created_at, &id)) {
+        return absl::DataLossError(
+            absl::StrCat(context_, ": malformed age key"));
+      }
+      if (id == record.id) continue;
+      candidates.emplace_back(std::string(View(it->key())), std::move(id));
+    }
+    if (!it->status().ok()) return Status(it->status(), "read age index");
+    candidates.emplace_back(new_age_key, record.id);
+    std::sort(candidates.begin(), candidates.end());
+    for (size_t i = 0; i < overflow && i < candidates.size(); ++i) {
+      victims.push_back(std::move(candidates[i].second));
+    }
+  }
+
+  std::vector<absl::string_view> victim_ids(victims.begin(), victims.end());
+  LockedStates locked;
+  if (absl::Status s = LockStates(victim_ids, &locked); !s.ok()) return s;
+
+  rocksdb::WriteBatch batch;
+  bool record_survives = true;
+  for (const std::string& id : victims) {
+    if (id == record.id) {
+      record_survives = false;
+      if (old->has_value()) {
+        batch.Delete(cf_[kSessions], id);
+        batch.Delete(cf_[kByAge], keys::AgeKey((*old)->created_at, id));
+      }
+    } else {
+      absl::StatusOr<std::optional<SessionRecord>> victim = ReadRecord(id);
+      if (!victim.ok()) return victim.status();
+      batch.Delete(cf_[kSessions], id);
+      if (victim->has_value()) {
+        batch.Delete(cf_[kByAge], keys::AgeKey((*victim)->created_at, id));
+      }
+    }
+    AppendEventRemoval(id, *locked.Get(id), &batch);
+  }
+  if (record_survives) {
+    std::string value;
+    EncodeSessionRecord(record, &value);
+    batch.Put(cf_[kSessions], record.id, value);
+    if (old->has_value() && (*old)->created_at != record.created_at) {
+      batch.Delete(cf_[kByAge], keys::AgeKey((*old)->created_at, record.id));
+    }
+    batch.Put(cf_[kByAge], new_age_key, "");
+  }
+  const int64_t final_count = count - static_cast<int64_t>(victims.size());
+  batch.Put(cf_[kMeta], keys::kSessionCountKey,
+            keys::EncodeFixed64(static_cast<uint64_t>(final_count)));
+  if (absl::Status s = Write(&batch); !s.ok()) return s;
+  session_count_ = final_count;
+  ForgetSessions(victims, locked);
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbDriver::DoDeleteSession(absl::string_view id) {
+  if (absl::Status s = RefuseIfReadOnly(); !s.ok()) return s;
+  absl::MutexLock lock(&sessions_mu_);
+  absl::StatusOr<std::optional<SessionRecord>> old = ReadRecord(id);
+  if (!old.ok()) return old.status();
+  LockedStates locked;
+  if (absl::Status s = LockStates({id}, &locked); !s.ok()) return s;
+  rocksdb::WriteBatch batch;
+  int64_t final_count = session_count_;
+  if (old->has_value()) {
+    batch.Delete(cf_[kSessions], rocksdb::Slice(id.data(), id.size()));
+    batch.Delete(cf_[kByAge], keys::AgeKey((*old)->created_at, id));
+    --final_count;
+    batch.Put(cf_[kMeta], keys::kSessionCountKey,
+              keys::EncodeFixed64(static_cast<uint64_t>(final_count)));
+  }
+  AppendEventRemoval(id, *locked.Get(id), &batch);
+  if (batch.Count() == 0) return absl::OkStatus();
+  if (absl::Status s = Write(&batch); !s.ok()) return s;
+  session_count_ = final_count;
+  ForgetSessions({std::string(id)}, locked);
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbDriver::DoInsertEvents(
+    absl::Span<const SessionEvent> events) {
+  if (absl::Status s = RefuseIfReadOnly(); !s.ok()) return s;
+  std::vector<absl::string_view> ids;
+  ids.reserve(events.size());
+  for (const SessionEvent& e : events) ids.push_back(e.session_id);
+  LockedStates locked;
+  if (absl::Status s = LockStates(std::move(ids), &locked); !s.ok()) return s;
+
+  rocksdb::WriteBatch batch;
+  std::vector<const SessionEvent*> stored;
+  absl::flat_hash_map<absl::string_view, uint64_t> new_handles;
+  absl::flat_hash_map<std::pair<absl::string_view, int64_t>,
+                      const SessionEvent*>
+      in_batch;
+  std::string value;
+  for (const SessionEvent& event : events) {
+    SessionState* state = locked.Get(event.session_id);
+    state->mu.AssertHeld();
+    if (events.size() > 1) {
+      auto [earlier, inserted] =
+          in_batch.try_emplace({event.session_id, event.event_index}, &event);
+      if (!inserted) {
+        if (absl::Status s = CheckDuplicateEvent(*earlier->second, event);
+            !s.ok()) {
+          return s;
+        }
+        continue;
+      }
+    }
+    if (state->highest && event.event_index <= *state->highest) {
+      // Below the retained window: accepted, and trimmed at once.
+      if (event.event_index < state->Watermark(max_events())) continue;
+      rocksdb::PinnableSlice existing;
+      rocksdb::Status s =
+          db_->Get(rocksdb::ReadOptions(), cf_[kEvents],
+                   keys::EventKey(state->handle, event.event_index), &existing);
+      if (s.ok()) {
+        absl::StatusOr<SessionEvent> previous =
+            DecodeSessionEvent(View(existing), event.session_id);
+        if (!previous.ok()) {
+          return absl::DataLossError(absl::StrCat(
+              context_, ": event ", event.event_index, " of session \"",
+              event.session_id, "\": ", previous.status().message()));
+        }
+        if (absl::Status dup = CheckDuplicateEvent(*previous, event);
+            !dup.ok()) {
+          return dup;
+        }
+        continue;
+      }
+      if (!s.IsNotFound()) return Status(s, "read event");
+    }
+    uint64_t handle = state->handle;
+    if (handle == 0) {
+      auto [it, inserted] = new_handles.try_emplace(event.session_id, 0);
+      if (inserted) {
+        it->second = next_handle_.fetch_add(1);
+        batch.Put(cf_[kHandles], keys::HandleByIdKey(event.session_id),
+                  keys::EncodeFixed64(it->second));
+        batch.Put(cf_[kHandles], keys::IdByHandleKey(it->second),
+                  event.session_id);
+        batch.Put(cf_[kMeta], keys::kNextHandleKey,
+                  keys::EncodeFixed64(it->second + 1));
+      }
+      handle = it->second;
+    }
+    EncodeSessionEvent(event, SessionIdField::kOmit, &value);
+    batch.Put(cf_[kEvents], keys::EventKey(handle, event.event_index), value);
+    stored.push_back(&event);
+  }
+  if (stored.empty()) return absl::OkStatus();
+  if (absl::Status s = Write(&batch); !s.ok()) return s;
+  for (const auto& [id, handle] : new_handles) {
+    SessionState* state = locked.Get(id);
+    state->mu.AssertHeld();
+    state->handle = handle;
+  }
+  for (const SessionEvent* event : stored) {
+    SessionState* state = locked.Get(event->session_id);
+    state->mu.AssertHeld();
+    if (state->Add(event->event_index, max_events())) {
+      watermarks_->Raise(state->handle, state->Watermark(max_events()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<SessionEvent>> RocksDbDriver::ScanEvents(
+    absl::string_view session_id, std::optional<int64_t> after_index,
+    int64_t count, Direction direction) {
+  std::vector<SessionEvent> items;
+  absl::StatusOr<std::shared_ptr<SessionState>> locked = ReadLock(session_id);
+  if (!locked.ok()) return locked.status();
+  std::shared_ptr<SessionState> state = *std::move(locked);
+  if (state == nullptr) return items;
+  absl::Status status;
+  {
+    int64_t start = state->Watermark(max_events());
+    if (after_index) start = std::max(start, *after_index + 1);
+    std::string lower = keys::EventKey(state->handle, start);
+    std::string upper = keys::EventKey(state->handle + 1, 0);
+    rocksdb::Slice lower_slice(lower), upper_slice(upper);
+    rocksdb::ReadOptions read;
+    read.iterate_lower_bound = &lower_slice;
+    read.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, cf_[kEvents]));
+    const bool forward = direction == Direction::kOldestFirst;
+    for (forward ? it->SeekToFirst() : it->SeekToLast();
+         it->Valid() && static_cast<int64_t>(items.size()) < count;
+         forward ? it->Next() : it->Prev()) {
+      absl::StatusOr<SessionEvent> event =
+          DecodeSessionEvent(View(it->value()), session_id);
+      if (!event.ok()) {
+        status = absl::DataLossError(
+            absl::StrCat(context_, ": session \"", session_id,
+                         "\": ", event.status().message()));
+        break;
+      }
+      items.push_back(*std::move(event));
+    }
+    if (status.ok() && !it->status().ok()) {
+      status = Status(it->status(), "read events");
+    }
+  }
+  state->mu.ReaderUnlock();
+  if (!status.ok()) return status;
+  // Callers always get events oldest first.
+  if (direction == Direction::kNewestFirst)
+    std::reverse(items.begin(), items.end());
+  return items;
+}
+
+absl::StatusOr<std::vector<SessionEvent>> RocksDbDriver::DoListEvents(
+    absl::string_view session_id, std::optional<int64_t> after_index,
+    int64_t limit) {
+  return ScanEvents(session_id, after_index, limit, Direction::kOldestFirst);
+}
+
+absl::StatusOr<std::vector<SessionEvent>> RocksDbDriver::DoLastEvents(
+    absl::string_view session_id, int64_t count) {
+  return ScanEvents(session_id, std::nullopt, count, Direction::kNewestFirst);
+}
+
+absl::StatusOr<std::optional<int64_t>> RocksDbDriver::DoHighestEventIndex(
+    absl::string_view session_id) {
+  absl::StatusOr<std::shared_ptr<SessionState>> locked = ReadLock(session_id);
+  if (!locked.ok()) return locked.status();
+  std::shared_ptr<SessionState> state = *std::move(locked);
+  if (state == nullptr) return std::optional<int64_t>();
+  std::optional<int64_t> highest = state->highest;
+  state->mu.ReaderUnlock();
+  return highest;
+}
+
+absl::StatusOr<DriverStats> RocksDbDriver::DoStats() {
+  DriverStats stats;
+  {
+    absl::MutexLock lock(&sessions_mu_);
+    stats.sessions = session_count_;
+  }
+  uint64_t keys_estimate = 0;
+  db_->GetIntProperty(cf_[kEvents], "rocksdb.estimate-num-keys",
+                      &keys_estimate);
+  stats.events = static_cast<int64_t>(keys_estimate);
+  stats.events_is_estimate = true;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(path_, ec)) {
+    if (entry.is_regular_file(ec)) {
+      stats.disk_bytes += static_cast<int64_t>(entry.file_size(ec));
+    }
+  }
+  return stats;
+}
+
+absl::Status RocksDbDriver::SyncAndPublish() {
+  std::shared_ptr<const WatermarkMap> pending = watermarks_->Pending();
+  rocksdb::Status s = db_->SyncWAL();
+  if (!s.ok()) return Status(s, "sync WAL");
+  watermarks_->Publish(std::move(pending));
+  return absl::OkStatus();
+}
+
+absl::Status RocksDbDriver::DoFlush() {
+  if (options().read_only) return absl::OkStatus();
+  return SyncAndPublish();
+}
+
+absl::Status RocksDbDriver::DoCheckIntegrity() {
+  return Status(db_->VerifyChecksum(), "verify checksums");
+}
+
+absl::Status RocksDbDriver::DoCompact() {
+  if (absl::Status s = RefuseIfReadOnly(); !s.ok()) return s;
+  if (absl::Status s = SyncAndPublish(); !s.ok()) return s;
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction =
+      rocksdb::BottommostLevelCompaction::kForce;
+  for (rocksdb::ColumnFamilyHandle* cf : cf_) {
+    rocksdb::Status s = db_->CompactRange(compact, cf, nullptr, nullptr);
+    if (!s.ok()) return Status(s, "compact");
+  }
+  return absl::OkStatus();
+}
+
+void RocksDbDriver::StartBackgroundSync() {
+  if (options().durability != Durability::kProcessCrash ||
+      options().background_sync_interval <= absl::ZeroDuration()) {
+    return;
+  }
+  sync_thread_ = std::thread([this] {
+    absl::MutexLock lock(&sync_mu_);
+    while (!stopping_) {
+      auto stop_requested = [this]() ABSL_SHARED_LOCKS_REQUIRED(sync_mu_) {
+        return stopping_;
+      };
+      if (sync_mu_.AwaitWithTimeout(absl::Condition(&stop_requested),
+                                    options().background_sync_interval)) {
+        break;
+      }
+      sync_mu_.Unlock();
+      // Errors surface on the next write; a failed sync publishes nothing.
+      SyncAndPublish().IgnoreError();
+      sync_mu_.Lock();
+    }
+  });
+}
+
+void RocksDbDriver::StopBackgroundSync() {
+  {
+    absl::MutexLock lock(&sync_mu_);
+    stopping_ = true;
+  }
+  if (sync_thread_.joinable()) sync_thread_.join();
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<SessionPersistDriver>> OpenRocksDbDriver(
     absl::string_view path, const DriverOptions& options) {
@@ -9,7 +865,13 @@ absl::StatusOr<std::unique_ptr<SessionPersistDriver>> OpenRocksDbDriver(
 
 absl::StatusOr<std::unique_ptr<SessionPersistDriver>> OpenRocksDbDriverWithEnv(
     absl::string_view path, const DriverOptions& options, rocksdb::Env* env) {
-  return absl::UnimplementedError("rocksdb driver: being written");
+  if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
+  if (path.empty()) {
+    return absl::InvalidArgumentError("rocksdb store path must not be empty");
+  }
+  auto driver = std::make_unique<RocksDbDriver>(options, std::string(path));
+  if (absl::Status s = driver->OpenStore(env); !s.ok()) return s;
+  return driver;
 }
 
 }  // namespace sessionlog

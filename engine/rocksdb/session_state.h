@@ -1,0 +1,67 @@
+// The in-memory state of one session of a rocksdb: store, and the table of
+// them.
+//
+// Per-session state is what makes the steady state one key write per event:
+// the highest index (so that appends need no read), and, when a limit is on,
+// the indexes of the retained events (so that the low watermark moves without
+// a read). It is rebuilt lazily on a session's first touch (one seek to its
+// last key, and a backward scan of at most max_events_per_session keys), so
+// opening a store never scans it.
+
+#ifndef SESSIONLOG_ENGINE_ROCKSDB_SESSION_STATE_H_
+#define SESSIONLOG_ENGINE_ROCKSDB_SESSION_STATE_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+
+namespace sessionlog {
+
+struct SessionState {
+  absl::Mutex mu;
+  // Evicted or deleted while a caller waited for `mu`: look the id up again.
+  bool dead ABSL_GUARDED_BY(mu) = false;
+  bool loaded ABSL_GUARDED_BY(mu) = false;
+  uint64_t handle ABSL_GUARDED_BY(mu) = 0;  // 0: no events were ever stored.
+  std::optional<int64_t> highest ABSL_GUARDED_BY(mu);
+  // Sorted ascending; the retained indexes when a limit is on (else empty).
+  std::deque<int64_t> retained ABSL_GUARDED_BY(mu);
+
+  // The lowest index reads may return: everything below was trimmed.
+  int64_t Watermark(int64_t max_events) const ABSL_SHARED_LOCKS_REQUIRED(mu) {
+    if (max_events == 0 || static_cast<int64_t>(retained.size()) < max_events) {
+      return 0;
+    }
+    return retained.front();
+  }
+
+  // Records a stored index; returns true if the watermark moved.
+  bool Add(int64_t index, int64_t max_events) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+};
+
+// Session id -> state. States are created on demand and dropped when their
+// session is evicted or deleted.
+class SessionStateTable {
+ public:
+  // The state of `id`, created (unloaded) if absent.
+  std::shared_ptr<SessionState> GetOrCreate(absl::string_view id);
+  // The state of `id`, or null.
+  std::shared_ptr<SessionState> Find(absl::string_view id);
+  // Drops `state` if it is still the one registered for `id`.
+  void Remove(absl::string_view id, const std::shared_ptr<SessionState>& state);
+
+ private:
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<SessionState>> states_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace sessionlog
+
+#endif  // SESSIONLOG_ENGINE_ROCKSDB_SESSION_STATE_H_
