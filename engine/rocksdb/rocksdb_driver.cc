@@ -56,7 +56,9 @@ rocksdb::CompressionType BestCompression() {
   return rocksdb::kNoCompression;
 }
 
-// Unlocks the states it holds on destruction.
+// The states of the sessions a write touches, locked; unlocks them on
+// destruction. Ids are views of the caller's strings, which outlive it. A
+// sorted vector: most writes touch one session.
 class LockedStates {
  public:
   LockedStates() = default;
@@ -66,18 +68,23 @@ class LockedStates {
     for (auto& [id, state] : states_) state->mu.Unlock();
   }
 
+  // Ids must be added in ascending order.
   void Add(absl::string_view id, std::shared_ptr<SessionState> state) {
-    states_.emplace(std::string(id), std::move(state));
+    states_.emplace_back(id, std::move(state));
   }
-  SessionState* Get(absl::string_view id) const {
-    return states_.find(id)->second.get();
-  }
+  SessionState* Get(absl::string_view id) const { return Shared(id).get(); }
   const std::shared_ptr<SessionState>& Shared(absl::string_view id) const {
-    return states_.find(id)->second;
+    if (states_.size() == 1) return states_.front().second;
+    auto it = std::lower_bound(states_.begin(), states_.end(), id,
+                               [](const auto& entry, absl::string_view key) {
+                                 return entry.first < key;
+                               });
+    return it->second;
   }
 
  private:
-  absl::flat_hash_map<std::string, std::shared_ptr<SessionState>> states_;
+  std::vector<std::pair<absl::string_view, std::shared_ptr<SessionState>>>
+      states_;
 };
 
 class RocksDbDriver final : public SessionPersistDriver {
