@@ -1,0 +1,79 @@
+#include "tests/oracle/oracle_runner.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace sessionlog {
+
+absl::StatusOr<std::vector<nlohmann::json>> RunOracle(
+    const std::vector<std::string>& op_lines) {
+  const char* oracle = std::getenv("SESSIONLOG_ORACLE");
+  if (oracle == nullptr || *oracle == '\0') {
+    return absl::FailedPreconditionError(
+        "SESSIONLOG_ORACLE is not set: pass "
+        "--test_env=SESSIONLOG_ORACLE=/abs/path/to/shared/oracle/oracle.mjs "
+        "(tools/scripts/test.sh does; run `source tools/scripts/services.sh; "
+        "install_node_packages $PWD` once to install the SDK)");
+  }
+  if (access(oracle, R_OK) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("SESSIONLOG_ORACLE=", oracle, " is not a readable file"));
+  }
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  std::string dir = tmp != nullptr ? tmp : "/tmp";
+  std::string stem = absl::StrCat(dir, "/oracle-", getpid(), "-",
+                                  reinterpret_cast<uintptr_t>(&op_lines));
+  std::string in_path = stem + ".in.jsonl";
+  std::string out_path = stem + ".out.jsonl";
+  std::string err_path = stem + ".err";
+  {
+    std::ofstream in(in_path, std::ios::binary);
+    for (const std::string& line : op_lines) in << line << '\n';
+    if (!in) return absl::InternalError("cannot write " + in_path);
+  }
+  std::string command =
+      absl::StrCat("node '", oracle, "' < '", in_path, "' > '", out_path,
+                   "' 2> '", err_path, "'");
+  int rc = std::system(command.c_str());
+  auto slurp = [](const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  };
+  if (rc != 0) {
+    return absl::InternalError(absl::StrCat(
+        "the oracle failed (`", command, "` returned ", rc,
+        "; is node on PATH and the SDK installed?): ", slurp(err_path)));
+  }
+  std::vector<nlohmann::json> results;
+  std::ifstream out(out_path, std::ios::binary);
+  std::string line;
+  while (std::getline(out, line)) {
+    if (line.empty()) continue;
+    nlohmann::json parsed = nlohmann::json::parse(line, nullptr, false);
+    if (parsed.is_discarded()) {
+      return absl::InternalError(
+          "the oracle printed a line that is not JSON: " + line.substr(0, 200));
+    }
+    results.push_back(std::move(parsed));
+  }
+  if (results.size() != op_lines.size()) {
+    return absl::InternalError(absl::StrCat(
+        "the oracle answered ", results.size(), " lines for ", op_lines.size(),
+        " operations; stderr: ", slurp(err_path)));
+  }
+  std::remove(in_path.c_str());
+  std::remove(out_path.c_str());
+  std::remove(err_path.c_str());
+  return results;
+}
+
+}  // namespace sessionlog
