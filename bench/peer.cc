@@ -1,0 +1,100 @@
+#include "bench/peer.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "api/open.h"
+#include "bench/raw_rocksdb_peer.h"
+#include "bench/raw_sqlite_peer.h"
+
+namespace sessionlog::bench {
+namespace {
+
+// Any sessionlog backend, through the public driver interface only.
+class DriverPeer final : public Peer {
+ public:
+  explicit DriverPeer(std::unique_ptr<SessionPersistDriver> driver)
+      : driver_(std::move(driver)) {}
+
+  absl::Status PutSession(const SessionRecord& record) override {
+    return driver_->UpdateSession(record);
+  }
+  absl::Status Append(const SessionEvent& event) override {
+    return driver_->InsertEvent(event);
+  }
+  absl::Status AppendBatch(absl::Span<const SessionEvent> events) override {
+    return driver_->InsertEvents(events);
+  }
+  absl::StatusOr<int64_t> LastEvents(absl::string_view session_id,
+                                     int64_t count) override {
+    absl::StatusOr<std::vector<SessionEvent>> events =
+        driver_->LastEvents(session_id, count);
+    if (!events.ok()) return events.status();
+    return static_cast<int64_t>(events->size());
+  }
+  absl::Status GetSession(absl::string_view id) override {
+    return driver_->GetSession(id).status();
+  }
+  absl::Status Close() override {
+    if (driver_ == nullptr) return absl::OkStatus();
+    absl::Status s = driver_->Flush();
+    driver_.reset();
+    return s;
+  }
+
+ private:
+  std::unique_ptr<SessionPersistDriver> driver_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::string> PeerUri(absl::string_view name,
+                                    const std::string& dir,
+                                    const std::string& pg_uri) {
+  if (name == "sessionlog-rocksdb" || name == "sessionlog-rocksdb-fsync") {
+    return absl::StrCat("rocksdb:", dir, "/store");
+  }
+  if (name == "sessionlog-sqlite")
+    return absl::StrCat("sqlite:", dir, "/store.db");
+  if (name == "sessionlog-memory") return std::string("memory:");
+  if (name == "sessionlog-postgres") {
+    if (pg_uri.empty()) {
+      return absl::FailedPreconditionError(
+          "peer sessionlog-postgres: no Postgres URI (set SESSIONLOG_PG_URI)");
+    }
+    return pg_uri;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("peer \"", name, "\" is not a sessionlog driver"));
+}
+
+absl::StatusOr<std::unique_ptr<Peer>> OpenPeer(absl::string_view name,
+                                               const std::string& dir,
+                                               const std::string& pg_uri,
+                                               const DriverOptions& limits) {
+  if (name == "raw-rocksdb" || name == "raw-rocksdb-sync") {
+    return OpenRawRocksDbPeer(absl::StrCat(dir, "/raw"),
+                              name == "raw-rocksdb-sync");
+  }
+  if (name == "raw-sqlite" || name == "raw-sqlite-sync") {
+    return OpenRawSqlitePeer(absl::StrCat(dir, "/raw.db"),
+                             name == "raw-sqlite-sync");
+  }
+  absl::StatusOr<std::string> uri = PeerUri(name, dir, pg_uri);
+  if (!uri.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown peer \"", name,
+        "\"; expected sessionlog-{rocksdb,rocksdb-fsync,sqlite,postgres,"
+        "memory}, raw-rocksdb[-sync] or raw-sqlite[-sync]"));
+  }
+  DriverOptions options = limits;
+  if (name == "sessionlog-rocksdb-fsync")
+    options.durability = Durability::kFsync;
+  absl::StatusOr<std::unique_ptr<SessionPersistDriver>> driver =
+      Open(*uri, options);
+  if (!driver.ok()) return driver.status();
+  return std::make_unique<DriverPeer>(*std::move(driver));
+}
+
+}  // namespace sessionlog::bench
