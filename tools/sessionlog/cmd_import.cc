@@ -1,0 +1,196 @@
+// sessionlog import: applies JSON Lines (as `export` writes them) to a store.
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "schema/json_codec.h"
+#include "tools/sessionlog/commands.h"
+#include "tools/sessionlog/event_view.h"
+#include "tools/sessionlog/progress.h"
+
+namespace sessionlog {
+namespace cli {
+namespace {
+
+// Consecutive event lines are inserted in batches: one write instead of one
+// per event. A batch that fails is retried line by line, so the lines before
+// the bad one stay imported and the error names the bad line exactly.
+constexpr size_t kBatchSize = 512;
+
+struct PendingEvent {
+  int64_t line;
+  SessionEvent event;
+};
+
+class Importer {
+ public:
+  explicit Importer(SessionPersistDriver& store) : store_(store) {}
+
+  // Applies one line. On error, *bad_line is the line at fault.
+  absl::Status Apply(int64_t line, const JsonLine& parsed, int64_t* bad_line) {
+    if (parsed.event) {
+      pending_.push_back({line, *parsed.event});
+      if (pending_.size() >= kBatchSize) return FlushEvents(bad_line);
+      return absl::OkStatus();
+    }
+    // A session line may evict sessions, so the events before it go first.
+    if (absl::Status s = FlushEvents(bad_line); !s.ok()) return s;
+    if (absl::Status s = store_.UpdateSession(*parsed.session); !s.ok()) {
+      *bad_line = line;
+      return s;
+    }
+    ++sessions_;
+    return absl::OkStatus();
+  }
+
+  absl::Status FlushEvents(int64_t* bad_line) {
+    if (pending_.empty()) return absl::OkStatus();
+    std::vector<SessionEvent> batch;
+    batch.reserve(pending_.size());
+    for (const PendingEvent& p : pending_) batch.push_back(p.event);
+    if (store_.InsertEvents(batch).ok()) {
+      events_ += static_cast<int64_t>(batch.size());
+      pending_.clear();
+      return absl::OkStatus();
+    }
+    // Nothing of the batch was applied: find the line at fault.
+    for (const PendingEvent& p : pending_) {
+      if (absl::Status s = store_.InsertEvent(p.event); !s.ok()) {
+        *bad_line = p.line;
+        pending_.clear();
+        return s;
+      }
+      ++events_;
+    }
+    pending_.clear();
+    return absl::OkStatus();
+  }
+
+  int64_t sessions() const { return sessions_; }
+  int64_t events() const { return events_; }
+
+ private:
+  SessionPersistDriver& store_;
+  std::vector<PendingEvent> pending_;
+  int64_t sessions_ = 0;
+  int64_t events_ = 0;
+};
+
+class ImportCommand : public Command {
+ public:
+  const Spec& spec() const override {
+    static const Spec* spec = new Spec{
+        "import",
+        "FILE|-",
+        "Apply JSON Lines of sessions and events to a store (- reads stdin).",
+        "Each line is {\"session\":{...}} or {\"event\":{...}} with the SDK's "
+        "field names, as `export`\nwrites them. Lines are applied in file "
+        "order "
+        "with the semantics of updateSession and\ninsertEvent, limits included "
+        "(a session line may evict the oldest sessions). Blank lines\nare "
+        "skipped. Re-importing the same file is harmless: identical events are "
+        "no-ops.\n\nA bad line stops the import with an error naming its line "
+        "number and field, and exit\ncode 5; the lines before it stay "
+        "imported. "
+        "The store is created if it does not exist.",
+        {},
+        {"--db rocksdb:./restored import backup.jsonl",
+         "--max-events-per-session none import big.jsonl",
+         "--db rocksdb:./a export | sessionlog --db rocksdb:./b import -"},
+        1,
+        1};
+    return *spec;
+  }
+
+  int Run(Context& ctx, const Args& args) override {
+    const std::string& source = args.positional()[0];
+    std::ifstream file;
+    std::istream* in = &ctx.in;
+    int64_t total_bytes = 0;
+    if (source != "-") {
+      file.open(source, std::ios::in | std::ios::binary);
+      if (!file) {
+        return ctx.Fail(
+            absl::StrCat("cannot read ", source, ": ", std::strerror(errno)),
+            kExitFailure);
+      }
+      file.seekg(0, std::ios::end);
+      total_bytes = file.tellg() > 0 ? static_cast<int64_t>(file.tellg()) : 0;
+      file.seekg(0, std::ios::beg);
+      in = &file;
+    }
+    auto store = ctx.OpenStore(Context::Access::kCreate);
+    if (!store.ok()) return ctx.FailStore(store.status());
+
+    Importer importer(**store);
+    ProgressBar progress(ctx.err, ctx.options.progress, "import", total_bytes,
+                         ProgressBar::Unit::kBytes);
+    std::string text;
+    int64_t line = 0, bytes = 0, bad_line = 0;
+    absl::Status s;
+    while (s.ok() && std::getline(*in, text)) {
+      ++line;
+      bytes += static_cast<int64_t>(text.size()) + 1;
+      progress.Update(bytes);
+      if (absl::StripAsciiWhitespace(text).empty()) continue;
+      absl::StatusOr<JsonLine> parsed = JsonLineFromJson(text);
+      if (!parsed.ok()) {
+        s = parsed.status();
+        bad_line = line;
+        break;
+      }
+      s = importer.Apply(line, *parsed, &bad_line);
+    }
+    // The events before a bad line are still pending; they belong to lines
+    // that come first, so an error among them is the one to report.
+    int64_t flush_bad_line = 0;
+    if (absl::Status f = importer.FlushEvents(&flush_bad_line); !f.ok()) {
+      s = f;
+      bad_line = flush_bad_line;
+    }
+    progress.Finish();
+    if (s.ok() && in->bad()) {
+      return ctx.Fail(
+          absl::StrCat("reading ", source, " failed after line ", line),
+          kExitFailure);
+    }
+    // Whatever was applied is made durable, even when a line was bad.
+    absl::Status flushed = (*store)->Flush();
+    if (!s.ok()) {
+      int code = absl::IsInvalidArgument(s) || absl::IsAlreadyExists(s)
+                     ? kExitBadInput
+                     : kExitFailure;
+      return ctx.Fail(
+          absl::StrCat(source == "-" ? "stdin" : source, ":", bad_line, ": ",
+                       s.message(), " (the ", importer.sessions(),
+                       " sessions and ", importer.events(),
+                       " events before this line were imported)"),
+          code);
+    }
+    if (!flushed.ok()) return ctx.FailStore(flushed);
+    if (ctx.options.json) {
+      OrderedJson json;
+      json["lines"] = line;
+      json["sessions"] = importer.sessions();
+      json["events"] = importer.events();
+      ctx.out << DumpJson(json) << "\n";
+    } else {
+      ctx.out << "imported " << importer.sessions() << " sessions and "
+              << importer.events() << " events from " << line << " lines\n";
+    }
+    return kExitOk;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Command> NewImportCommand() {
+  return std::make_unique<ImportCommand>();
+}
+
+}  // namespace cli
+}  // namespace sessionlog
