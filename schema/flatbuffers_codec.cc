@@ -48,7 +48,9 @@ const uint8_t* Aligned(absl::string_view bytes,
     return reinterpret_cast<const uint8_t*>(bytes.data());
   }
   storage->resize((bytes.size() + 7) / 8);
-  std::memcpy(storage->data(), bytes.data(), bytes.size());
+  // An empty value leaves storage without memory: memcpy of a null pointer is
+  // undefined even for zero bytes (found by tests/fuzz).
+  if (!bytes.empty()) std::memcpy(storage->data(), bytes.data(), bytes.size());
   return reinterpret_cast<const uint8_t*>(storage->data());
 }
 

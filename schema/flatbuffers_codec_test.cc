@@ -102,5 +102,17 @@ TEST(FlatbuffersCodecTest, CorruptBytesAreDataLossNeverACrash) {
   EXPECT_GT(data_loss, 0);  // Flips in offsets must be caught.
 }
 
+// An empty value at an odd address once reached memcpy(nullptr, ..., 0), which
+// UBSan reports (found by tests/fuzz/flatbuffers_decode_fuzzer). Run under
+// --config=asan to see the difference.
+TEST(FlatbuffersCodecTest, EmptyMisalignedValueIsDataLoss) {
+  const char buffer[2] = {0, 0};
+  absl::string_view empty_at_odd_address(buffer + 1, 0);
+  EXPECT_EQ(DecodeSessionRecord(empty_at_odd_address).status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeSessionEvent(empty_at_odd_address).status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
 }  // namespace
 }  // namespace sessionlog
