@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/memory/memory_driver.h"
 #include "engine/rocksdb/rocksdb_driver.h"
+#include "engine/sqlite/sqlite_driver.h"
 
 namespace sessionlog {
 namespace {
@@ -67,6 +68,7 @@ absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Open(
     case StoreUri::Scheme::kRocksDb:
       return OpenRocksDbDriver(parsed->location, options);
     case StoreUri::Scheme::kSqlite:
+      return OpenSqliteDriver(parsed->location, options);
     case StoreUri::Scheme::kPostgres:
       break;
   }

@@ -1,0 +1,252 @@
+#include "engine/sql/statements.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/substitute.h"
+
+namespace sessionlog {
+namespace {
+
+bool IsPostgres(const SqlDialect& d) {
+  return d.kind == SqlDialect::Kind::kPostgres;
+}
+
+// The JSON-typed columns, in table order, by table.
+constexpr const char* kSessionJsonColumns[] = {"session_init", "config_options",
+                                               "modes"};
+
+// Ids order bytewise everywhere. SQLite's default BINARY collation already
+// does; a Postgres database may default to a linguistic collation.
+std::string Collated(const SqlDialect& d, absl::string_view column) {
+  return IsPostgres(d) ? absl::StrCat(column, " COLLATE \"C\"")
+                       : std::string(column);
+}
+
+// Reads JSON column `<base>_json` as text. Postgres: the raw text while it
+// still equals the JSONB value, else the JSONB value's own text.
+std::string JsonRead(const SqlDialect& d, absl::string_view base) {
+  if (!IsPostgres(d)) return absl::StrCat(base, "_json");
+  return absl::Substitute(
+      "CASE WHEN $0_raw IS NOT NULL AND $0_raw::jsonb = $0_json "
+      "THEN $0_raw ELSE $0_json::text END",
+      base);
+}
+
+// Writes parameter $n into a JSON column.
+std::string JsonWrite(const SqlDialect& d, int n) {
+  return IsPostgres(d) ? absl::StrCat("$", n, "::jsonb") : absl::StrCat("$", n);
+}
+
+std::string SessionColumns(const SqlDialect& d) {
+  std::vector<std::string> cols = {
+      "id",         "agent",        "agent_session_id", "last_connection_id",
+      "created_at", "destroyed_at", "sandbox_id"};
+  for (const char* base : kSessionJsonColumns) {
+    cols.push_back(JsonRead(d, base));
+  }
+  return absl::StrJoin(cols, ", ");
+}
+
+std::string EventColumns(const SqlDialect& d) {
+  return absl::StrCat(
+      "id, event_index, session_id, created_at, connection_id, sender, ",
+      JsonRead(d, "payload"));
+}
+
+std::string UpsertSession(const SqlDialect& d) {
+  std::vector<std::string> cols = {
+      "id",         "agent",        "agent_session_id", "last_connection_id",
+      "created_at", "destroyed_at", "sandbox_id"};
+  std::vector<std::string> values = {"$1", "$2", "$3", "$4", "$5", "$6", "$7"};
+  int n = 8;
+  for (const char* base : kSessionJsonColumns) {
+    cols.push_back(absl::StrCat(base, "_json"));
+    values.push_back(JsonWrite(d, n++));
+  }
+  if (IsPostgres(d)) {
+    n = 8;
+    for (const char* base : kSessionJsonColumns) {
+      cols.push_back(absl::StrCat(base, "_raw"));
+      values.push_back(absl::StrCat("$", n++));
+    }
+  }
+  std::vector<std::string> sets;
+  for (size_t i = 1; i < cols.size(); ++i) {
+    sets.push_back(absl::StrCat(cols[i], " = excluded.", cols[i]));
+  }
+  return absl::StrCat(
+      "INSERT INTO ", SessionsTable(d), " (", absl::StrJoin(cols, ", "),
+      ") VALUES (", absl::StrJoin(values, ", "),
+      ") ON CONFLICT (id) DO UPDATE SET ", absl::StrJoin(sets, ", "));
+}
+
+std::string InsertEvent(const SqlDialect& d) {
+  return absl::StrCat(
+      "INSERT INTO ", EventsTable(d),
+      " (id, event_index, session_id, created_at, connection_id, sender, "
+      "payload_json",
+      IsPostgres(d) ? ", payload_raw" : "",
+      ") VALUES ($1, $2, $3, $4, $5, $6, ", JsonWrite(d, 7),
+      IsPostgres(d) ? ", $7" : "", ") ON CONFLICT DO NOTHING");
+}
+
+}  // namespace
+
+std::string SessionsTable(const SqlDialect& d) {
+  return IsPostgres(d) ? absl::StrCat("\"", d.schema, "\".\"sessions\"")
+                       : "sessions";
+}
+
+std::string EventsTable(const SqlDialect& d) {
+  return IsPostgres(d) ? absl::StrCat("\"", d.schema, "\".\"events\"")
+                       : "events";
+}
+
+std::string StatementText(const SqlDialect& d, Stmt stmt) {
+  const std::string s = SessionsTable(d);
+  const std::string e = EventsTable(d);
+  const std::string id = Collated(d, "id");
+  const std::string age = absl::StrCat("(created_at, ", id, ")");
+  switch (stmt) {
+    case Stmt::kGetSession:
+      return absl::StrCat("SELECT ", SessionColumns(d), " FROM ", s,
+                          " WHERE id = $1");
+    case Stmt::kListSessions:
+      return absl::StrCat("SELECT ", SessionColumns(d), " FROM ", s, " WHERE ",
+                          age, " > ($1, $2) ORDER BY created_at, ", id,
+                          " LIMIT $3");
+    case Stmt::kUpsertSession:
+      return UpsertSession(d);
+    case Stmt::kEvictionBoundary:
+      return absl::StrCat("SELECT created_at, id FROM ", s,
+                          " ORDER BY created_at DESC, ", id,
+                          " DESC LIMIT 1 OFFSET $1");
+    case Stmt::kEvictEvents:
+      return absl::StrCat("DELETE FROM ", e,
+                          " WHERE session_id IN (SELECT id FROM ", s, " WHERE ",
+                          age, " <= ($1, $2))");
+    case Stmt::kEvictSessions:
+      return absl::StrCat("DELETE FROM ", s, " WHERE ", age, " <= ($1, $2)");
+    case Stmt::kDeleteSession:
+      return absl::StrCat("DELETE FROM ", s, " WHERE id = $1");
+    case Stmt::kCountSessions:
+      return absl::StrCat("SELECT COUNT(*) FROM ", s);
+    case Stmt::kInsertEvent:
+      return InsertEvent(d);
+    case Stmt::kFindEvent:
+      return absl::StrCat("SELECT ", EventColumns(d), " FROM ", e,
+                          " WHERE session_id = $1 AND event_index = $2");
+    case Stmt::kListEvents:
+      return absl::StrCat("SELECT ", EventColumns(d), " FROM ", e,
+                          " WHERE session_id = $1 AND event_index > $2"
+                          " ORDER BY event_index LIMIT $3");
+    case Stmt::kLastEvents:
+      return absl::StrCat("SELECT ", EventColumns(d), " FROM ", e,
+                          " WHERE session_id = $1"
+                          " ORDER BY event_index DESC LIMIT $2");
+    case Stmt::kHighestIndex:
+      return absl::StrCat("SELECT MAX(event_index) FROM ", e,
+                          " WHERE session_id = $1");
+    case Stmt::kTrimBoundary:
+      return absl::StrCat("SELECT event_index FROM ", e,
+                          " WHERE session_id = $1"
+                          " ORDER BY event_index DESC LIMIT 1 OFFSET $2");
+    case Stmt::kTrimEvents:
+      return absl::StrCat("DELETE FROM ", e,
+                          " WHERE session_id = $1 AND event_index <= $2");
+    case Stmt::kDeleteEvents:
+      return absl::StrCat("DELETE FROM ", e, " WHERE session_id = $1");
+    case Stmt::kCountEvents:
+      return absl::StrCat("SELECT COUNT(*) FROM ", e);
+    case Stmt::kLockStore:
+      return IsPostgres(d) ? "SELECT pg_advisory_xact_lock($1)" : "";
+    case Stmt::kLockStoreShared:
+      return IsPostgres(d) ? "SELECT pg_advisory_xact_lock_shared($1)" : "";
+    case Stmt::kLockKey:
+      return IsPostgres(d) ? "SELECT pg_advisory_xact_lock($1)" : "";
+  }
+  return "";
+}
+
+std::vector<std::string> SchemaStatements(const SqlDialect& d) {
+  const bool pg = IsPostgres(d);
+  const char* integer = pg ? "BIGINT" : "INTEGER";
+  const char* json = pg ? "JSONB" : "TEXT";
+  std::vector<std::string> out;
+  if (pg)
+    out.push_back(
+        absl::StrCat("CREATE SCHEMA IF NOT EXISTS \"", d.schema, "\""));
+  out.push_back(absl::Substitute(
+      "CREATE TABLE IF NOT EXISTS $0 (id TEXT PRIMARY KEY, agent TEXT NOT "
+      "NULL, "
+      "agent_session_id TEXT, last_connection_id TEXT NOT NULL, "
+      "created_at $1 NOT NULL, destroyed_at $1, sandbox_id TEXT, "
+      "session_init_json $2, config_options_json $2, modes_json $2)",
+      SessionsTable(d), integer, json));
+  out.push_back(
+      absl::Substitute("CREATE TABLE IF NOT EXISTS $0 (id TEXT PRIMARY KEY, "
+                       "event_index $1 NOT NULL, session_id TEXT NOT NULL, "
+                       "created_at $1 NOT NULL, connection_id TEXT NOT NULL, "
+                       "sender TEXT NOT NULL, payload_json $2 NOT NULL)",
+                       EventsTable(d), integer, json));
+  if (pg) {
+    for (const std::string& add : AddMissingColumns(d, "sessions", {})) {
+      out.push_back(add);
+    }
+    for (const std::string& add : AddMissingColumns(d, "events", {})) {
+      out.push_back(add);
+    }
+  }
+  out.push_back(
+      absl::StrCat("CREATE INDEX IF NOT EXISTS idx_events_session_order ON ",
+                   EventsTable(d), " (session_id, event_index, id)"));
+  out.push_back(absl::StrCat(
+      "CREATE UNIQUE INDEX IF NOT EXISTS idx_events_session_index ON ",
+      EventsTable(d), " (session_id, event_index)"));
+  out.push_back(absl::StrCat("CREATE INDEX IF NOT EXISTS idx_sessions_age ON ",
+                             SessionsTable(d), " (created_at, ",
+                             Collated(d, "id"), ")"));
+  return out;
+}
+
+std::vector<std::string> AddMissingColumns(
+    const SqlDialect& d, absl::string_view table,
+    const std::vector<std::string>& existing) {
+  const bool pg = IsPostgres(d);
+  const char* json = pg ? "JSONB" : "TEXT";
+  // Nullable columns that older TS drivers did not create.
+  std::vector<std::pair<std::string, std::string>> wanted;
+  if (table == "sessions") {
+    wanted = {{"agent_session_id", "TEXT"},
+              {"sandbox_id", "TEXT"},
+              {"session_init_json", json},
+              {"config_options_json", json},
+              {"modes_json", json}};
+    if (pg) {
+      for (const char* base : kSessionJsonColumns) {
+        wanted.push_back({absl::StrCat(base, "_raw"), "TEXT"});
+      }
+    }
+  } else if (pg) {
+    wanted = {{"payload_raw", "TEXT"}};
+  }
+  const std::string qualified =
+      table == "sessions" ? SessionsTable(d) : EventsTable(d);
+  std::vector<std::string> out;
+  for (const auto& [name, type] : wanted) {
+    if (pg) {
+      out.push_back(absl::StrCat("ALTER TABLE ", qualified,
+                                 " ADD COLUMN IF NOT EXISTS ", name, " ",
+                                 type));
+    } else if (std::find(existing.begin(), existing.end(), name) ==
+               existing.end()) {
+      out.push_back(absl::StrCat("ALTER TABLE ", qualified, " ADD COLUMN ",
+                                 name, " ", type));
+    }
+  }
+  return out;
+}
+
+}  // namespace sessionlog

@@ -1,0 +1,100 @@
+// The SQL text of the two SQL backends, written once for both dialects.
+//
+// Tables and columns are exactly those of the sandbox-agent TS SDK's example
+// drivers (../shared/REFERENCE.md), so that either side can read what the
+// other wrote:
+//
+//   sessions(id TEXT PRIMARY KEY, agent, agent_session_id, last_connection_id,
+//            created_at, destroyed_at, sandbox_id, session_init_json,
+//            config_options_json, modes_json)
+//   events(id TEXT PRIMARY KEY, event_index, session_id, created_at,
+//          connection_id, sender, payload_json)
+//   idx_events_session_order ON events(session_id, event_index, id)
+//
+// Integers are INTEGER (SQLite) or BIGINT (Postgres); JSON columns are TEXT
+// (SQLite) or JSONB (Postgres). sessionlog adds, without changing what the TS
+// drivers read or write:
+//   * UNIQUE idx_events_session_index ON events(session_id, event_index): the
+//     event identity of the contract, and the constraint the SDK retries on;
+//   * idx_sessions_age ON sessions(created_at, id): keyset paging and
+//     eviction without a sort;
+//   * Postgres only: *_raw TEXT columns beside each JSONB column (see
+//     postgres_driver.h): JSONB drops key order and whitespace, while the
+//     contract returns the JSON text it was given. A reader uses the raw text
+//     only while it still equals the JSONB value, so a row updated by the TS
+//     driver (which leaves *_raw alone) reads back as the TS driver wrote it.
+//
+// Parameters are written $1, $2, ...: Postgres numbers them so, and SQLite
+// reads "$1" as a named parameter whose index is its order of first
+// appearance, which is the same number since every statement introduces them
+// in ascending order.
+
+#ifndef SESSIONLOG_ENGINE_SQL_STATEMENTS_H_
+#define SESSIONLOG_ENGINE_SQL_STATEMENTS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace sessionlog {
+
+enum class Stmt {
+  // Sessions. Result columns of the session queries: see row_mapping.h.
+  kGetSession,        // $1 id
+  kListSessions,      // $1 created_at, $2 id (strictly after), $3 limit
+  kUpsertSession,     // the 10 record fields, in table order
+  kEvictionBoundary,  // $1 max_sessions -> (created_at, id) of the newest
+                      // record to evict, if any
+  kEvictEvents,       // $1 created_at, $2 id: events of records <= that
+  kEvictSessions,     // $1 created_at, $2 id: records <= that
+  kDeleteSession,     // $1 id
+  kCountSessions,
+  // Events.
+  kInsertEvent,    // the 7 event fields, in table order; a no-op on any
+                   // conflict (affects 0 rows)
+  kFindEvent,      // $1 session_id, $2 event_index
+  kListEvents,     // $1 session_id, $2 after_index, $3 limit
+  kLastEvents,     // $1 session_id, $2 count (newest first)
+  kHighestIndex,   // $1 session_id -> MAX(event_index) or NULL
+  kTrimBoundary,   // $1 session_id, $2 keep -> newest index to drop
+  kTrimEvents,     // $1 session_id, $2 index: drop those <= index
+  kDeleteEvents,   // $1 session_id
+  kCountEvents,
+  // Cross-process serialization of writers. Postgres: transaction-scoped
+  // advisory locks ($1 a 64-bit key); empty under SQLite, whose write
+  // transactions are serialized already.
+  kLockStore,        // exclusive: session writes, evictions, deletes
+  kLockStoreShared,  // shared: event writes
+  kLockKey,          // exclusive on one key: one session's events
+};
+inline constexpr int kStmtCount = static_cast<int>(Stmt::kLockKey) + 1;
+
+struct SqlDialect {
+  enum class Kind { kSqlite, kPostgres };
+  Kind kind = Kind::kSqlite;
+  // Postgres schema, already validated as a plain identifier.
+  std::string schema;
+};
+
+// The text of `stmt` in `dialect`; empty when the dialect needs none.
+std::string StatementText(const SqlDialect& dialect, Stmt stmt);
+
+// Statements that create (or bring up to date) the tables and indexes; each
+// is idempotent. Run in one write transaction at open.
+std::vector<std::string> SchemaStatements(const SqlDialect& dialect);
+
+// Statements that add the columns a table created by an older TS driver
+// lacks, given the column names it has. SQLite has no ADD COLUMN IF NOT
+// EXISTS; Postgres uses that and ignores `existing`.
+std::vector<std::string> AddMissingColumns(
+    const SqlDialect& dialect, absl::string_view table,
+    const std::vector<std::string>& existing);
+
+// The table names, qualified and quoted as the dialect needs.
+std::string SessionsTable(const SqlDialect& dialect);
+std::string EventsTable(const SqlDialect& dialect);
+
+}  // namespace sessionlog
+
+#endif  // SESSIONLOG_ENGINE_SQL_STATEMENTS_H_

@@ -1,0 +1,77 @@
+#include "engine/sql/statements.h"
+
+#include <regex>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+
+namespace sessionlog {
+namespace {
+
+const SqlDialect kSqlite{SqlDialect::Kind::kSqlite, ""};
+const SqlDialect kPostgres{SqlDialect::Kind::kPostgres, "tenant_1"};
+
+// SQLite numbers "$N" parameters by first appearance, so every statement must
+// introduce $1, $2, ... in ascending order for one binding to serve both
+// dialects.
+TEST(StatementsTest, ParametersAppearInAscendingOrder) {
+  for (const SqlDialect& d : {kSqlite, kPostgres}) {
+    for (int i = 0; i < kStmtCount; ++i) {
+      const std::string text = StatementText(d, static_cast<Stmt>(i));
+      std::regex param("\\$([0-9]+)");
+      int highest = 0;
+      for (auto it = std::sregex_iterator(text.begin(), text.end(), param);
+           it != std::sregex_iterator(); ++it) {
+        int n = std::stoi((*it)[1]);
+        EXPECT_LE(n, highest + 1) << "statement " << i << ": " << text;
+        if (n > highest) highest = n;
+      }
+    }
+  }
+}
+
+TEST(StatementsTest, PostgresQualifiesTablesWithTheQuotedSchema) {
+  EXPECT_EQ(SessionsTable(kPostgres), "\"tenant_1\".\"sessions\"");
+  EXPECT_EQ(EventsTable(kSqlite), "events");
+  EXPECT_TRUE(absl::StrContains(StatementText(kPostgres, Stmt::kListEvents),
+                                "FROM \"tenant_1\".\"events\""));
+}
+
+TEST(StatementsTest, OnlyPostgresTakesAdvisoryLocks) {
+  EXPECT_EQ(StatementText(kSqlite, Stmt::kLockStore), "");
+  EXPECT_TRUE(absl::StrContains(StatementText(kPostgres, Stmt::kLockStore),
+                                "pg_advisory_xact_lock"));
+}
+
+TEST(StatementsTest, PagingNeverUsesOffsetOrCount) {
+  for (const SqlDialect& d : {kSqlite, kPostgres}) {
+    for (Stmt s : {Stmt::kListSessions, Stmt::kListEvents}) {
+      const std::string text = StatementText(d, s);
+      EXPECT_FALSE(absl::StrContains(text, "OFFSET")) << text;
+      EXPECT_FALSE(absl::StrContains(text, "COUNT")) << text;
+    }
+  }
+}
+
+TEST(StatementsTest, SqliteAddsOnlyTheColumnsThatAreMissing) {
+  std::vector<std::string> adds = AddMissingColumns(
+      kSqlite, "sessions",
+      {"id", "agent", "agent_session_id", "last_connection_id", "created_at",
+       "destroyed_at", "session_init_json"});
+  ASSERT_EQ(adds.size(), 3u);
+  EXPECT_TRUE(absl::StrContains(adds[0], "ADD COLUMN sandbox_id TEXT"));
+  EXPECT_TRUE(AddMissingColumns(kSqlite, "events", {"id"}).empty());
+}
+
+TEST(StatementsTest, PostgresKeepsRawJsonBesideJsonb) {
+  const std::string upsert = StatementText(kPostgres, Stmt::kUpsertSession);
+  EXPECT_TRUE(absl::StrContains(upsert, "$8::jsonb")) << upsert;
+  EXPECT_TRUE(absl::StrContains(upsert, "session_init_raw")) << upsert;
+  const std::string read = StatementText(kPostgres, Stmt::kFindEvent);
+  EXPECT_TRUE(absl::StrContains(read, "payload_raw::jsonb = payload_json"))
+      << read;
+}
+
+}  // namespace
+}  // namespace sessionlog

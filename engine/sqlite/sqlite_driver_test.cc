@@ -1,0 +1,256 @@
+// What the SQLite backend adds to the contract (the contract itself is
+// tests/conformance/sqlite_conformance_test): the TS SDK's table layout,
+// WAL, the unique index, sharing a file, opening errors, integrity checks.
+
+#include "engine/sqlite/sqlite_driver.h"
+
+#include <sqlite3.h>
+
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/fault/temp_dir.h"
+
+namespace sessionlog {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+SessionEvent Event(const std::string& session, int64_t index) {
+  SessionEvent e;
+  e.id = absl::StrCat(session, "-e", index);
+  e.event_index = index;
+  e.session_id = session;
+  e.created_at = 1000 + index;
+  e.connection_id = "conn";
+  e.sender = Sender::kAgent;
+  e.payload_json = R"({"jsonrpc":"2.0","method":"x"})";
+  return e;
+}
+
+SessionRecord Session(const std::string& id, int64_t created_at) {
+  SessionRecord r;
+  r.id = id;
+  r.agent = "mock";
+  r.last_connection_id = "conn";
+  r.created_at = created_at;
+  r.modes_json = "null";
+  return r;
+}
+
+// Runs `sql` on `path` with the plain C API and returns the first column of
+// each row as text.
+std::vector<std::string> Query(const std::string& path,
+                               const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  std::vector<std::string> out;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    const unsigned char* t = sqlite3_column_text(stmt, 0);
+    out.push_back(t ? reinterpret_cast<const char*>(t) : "NULL");
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+void Exec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK)
+      << (err ? err : "");
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+
+TEST(SqliteDriverTest, CreatesTheTsTablesInWalModeWithTheUniqueIndex) {
+  TempDir dir;
+  const std::string path = dir.Sub("s.db");
+  {
+    auto driver = OpenSqliteDriver(path, DriverOptions());
+    ASSERT_TRUE(driver.ok()) << driver.status();
+  }
+  EXPECT_THAT(
+      Query(path, "SELECT name FROM pragma_table_info('sessions')"),
+      ElementsAre("id", "agent", "agent_session_id", "last_connection_id",
+                  "created_at", "destroyed_at", "sandbox_id",
+                  "session_init_json", "config_options_json", "modes_json"));
+  EXPECT_THAT(Query(path, "SELECT name FROM pragma_table_info('events')"),
+              ElementsAre("id", "event_index", "session_id", "created_at",
+                          "connection_id", "sender", "payload_json"));
+  EXPECT_THAT(Query(path, "PRAGMA journal_mode"), ElementsAre("wal"));
+  EXPECT_THAT(Query(path,
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                    "tbl_name = 'events' AND sql LIKE '%UNIQUE%'"),
+              ElementsAre("idx_events_session_index"));
+  EXPECT_THAT(Query(path,
+                    "SELECT name FROM sqlite_master WHERE name = "
+                    "'idx_events_session_order'"),
+              ElementsAre("idx_events_session_order"));
+}
+
+TEST(SqliteDriverTest, StoresJsonTextAndNullsAsTheTsDriverDoes) {
+  TempDir dir;
+  const std::string path = dir.Sub("s.db");
+  {
+    auto driver = OpenSqliteDriver(path, DriverOptions());
+    ASSERT_TRUE(driver.ok());
+    SessionRecord r = Session("s1", 5);
+    r.session_init_json = R"({"cwd":"/w","mcpServers":[]})";
+    ASSERT_TRUE((*driver)->UpdateSession(r).ok());
+    ASSERT_TRUE((*driver)->InsertEvent(Event("s1", 1)).ok());
+  }
+  EXPECT_THAT(Query(path,
+                    "SELECT quote(agent_session_id) || ' ' || "
+                    "quote(config_options_json) || ' ' || modes_json || ' ' || "
+                    "session_init_json FROM sessions"),
+              ElementsAre(R"(NULL NULL null {"cwd":"/w","mcpServers":[]})"));
+  EXPECT_THAT(Query(path, "SELECT sender || ' ' || payload_json FROM events"),
+              ElementsAre(R"(agent {"jsonrpc":"2.0","method":"x"})"));
+}
+
+TEST(SqliteDriverTest, UpgradesATableFromAnOlderTsDriver) {
+  TempDir dir;
+  const std::string path = dir.Sub("old.db");
+  Exec(path,
+       "CREATE TABLE sessions (id TEXT PRIMARY KEY, agent TEXT NOT NULL, "
+       "agent_session_id TEXT NOT NULL, last_connection_id TEXT NOT NULL, "
+       "created_at INTEGER NOT NULL, destroyed_at INTEGER, session_init_json "
+       "TEXT);"
+       "INSERT INTO sessions VALUES ('old', 'claude', 'a1', 'c1', 7, NULL, "
+       "NULL);");
+  auto driver = OpenSqliteDriver(path, DriverOptions());
+  ASSERT_TRUE(driver.ok()) << driver.status();
+  auto record = (*driver)->GetSession("old");
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(record->agent_session_id, "a1");
+  EXPECT_FALSE(record->modes_json.has_value());
+  SessionRecord r = Session("new", 8);
+  r.agent_session_id = "a2";
+  r.sandbox_id = "docker/1";
+  EXPECT_TRUE((*driver)->UpdateSession(r).ok());
+  EXPECT_EQ(*(*driver)->GetSession("new"), r);
+}
+
+TEST(SqliteDriverTest, DuplicateIndexesInAnExistingFileAreAClearError) {
+  TempDir dir;
+  const std::string path = dir.Sub("dup.db");
+  Exec(path,
+       "CREATE TABLE events (id TEXT PRIMARY KEY, event_index INTEGER NOT "
+       "NULL, session_id TEXT NOT NULL, created_at INTEGER NOT NULL, "
+       "connection_id TEXT NOT NULL, sender TEXT NOT NULL, payload_json TEXT "
+       "NOT NULL);"
+       "INSERT INTO events VALUES ('a', 1, 's', 1, 'c', 'agent', '{}');"
+       "INSERT INTO events VALUES ('b', 1, 's', 1, 'c', 'agent', '{}');");
+  auto driver = OpenSqliteDriver(path, DriverOptions());
+  ASSERT_FALSE(driver.ok());
+  EXPECT_EQ(driver.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(driver.status().message(),
+              HasSubstr("(session_id, event_index)"));
+}
+
+TEST(SqliteDriverTest, OpeningErrors) {
+  TempDir dir;
+  DriverOptions no_create;
+  no_create.create_if_missing = false;
+  auto missing = OpenSqliteDriver(dir.Sub("missing.db"), no_create);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr("missing.db"));
+
+  std::ofstream(dir.Sub("junk.db")) << std::string(4096, 'x');
+  auto junk = OpenSqliteDriver(dir.Sub("junk.db"), DriverOptions());
+  EXPECT_EQ(junk.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(junk.status().message(), HasSubstr("junk.db"));
+}
+
+TEST(SqliteDriverTest, ReadOnlyRefusesWritesAndSeesTheData) {
+  TempDir dir;
+  const std::string path = dir.Sub("s.db");
+  {
+    auto driver = OpenSqliteDriver(path, DriverOptions());
+    ASSERT_TRUE((*driver)->UpdateSession(Session("s", 1)).ok());
+  }
+  DriverOptions ro;
+  ro.read_only = true;
+  auto driver = OpenSqliteDriver(path, ro);
+  ASSERT_TRUE(driver.ok()) << driver.status();
+  EXPECT_TRUE((*driver)->GetSession("s").ok());
+  EXPECT_EQ((*driver)->InsertEvent(Event("s", 1)).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(SqliteDriverTest, CheckIntegrityReportsACorruptFile) {
+  TempDir dir;
+  const std::string path = dir.Sub("s.db");
+  {
+    DriverOptions options;
+    options.max_events_per_session = kNoLimit;
+    auto driver = OpenSqliteDriver(path, options);
+    for (int i = 1; i <= 2000; ++i) {
+      ASSERT_TRUE((*driver)->InsertEvent(Event("s", i)).ok());
+    }
+    EXPECT_TRUE((*driver)->CheckIntegrity().ok());
+  }
+  Exec(path, "PRAGMA wal_checkpoint(TRUNCATE)");
+  // Overwrite the middle of the file: index and table pages disagree.
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(8 * 4096);
+    std::string garbage(4096 * 4, '\x5a');
+    f.write(garbage.data(), garbage.size());
+  }
+  auto driver = OpenSqliteDriver(path, DriverOptions());
+  absl::Status s = driver.ok() ? (*driver)->CheckIntegrity() : driver.status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_THAT(s.message(), HasSubstr("s.db"));
+}
+
+TEST(SqliteDriverTest, TwoConnectionsShareOneFile) {
+  TempDir dir;
+  const std::string path = dir.Sub("shared.db");
+  DriverOptions options;
+  options.max_events_per_session = kNoLimit;
+  auto a = OpenSqliteDriver(path, options);
+  auto b = OpenSqliteDriver(path, options);
+  ASSERT_TRUE(a.ok() && b.ok());
+  constexpr int kPerWriter = 200;
+  auto write = [](SessionPersistDriver* d, const std::string& session) {
+    for (int i = 1; i <= kPerWriter; ++i) {
+      absl::Status s = d->InsertEvent(Event(session, i));
+      ASSERT_TRUE(s.ok()) << s;
+    }
+  };
+  std::thread ta(write, a->get(), "from-a");
+  std::thread tb(write, b->get(), "from-b");
+  ta.join();
+  tb.join();
+  EXPECT_EQ(*(*a)->HighestEventIndex("from-b"), kPerWriter);
+  EXPECT_EQ(*(*b)->HighestEventIndex("from-a"), kPerWriter);
+  auto stats = (*a)->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->events, 2 * kPerWriter);
+  EXPECT_GT(stats->disk_bytes, 0);
+}
+
+TEST(SqliteDriverTest, FsyncDurabilityWritesAndFlushes) {
+  TempDir dir;
+  DriverOptions fsync;
+  fsync.durability = Durability::kFsync;
+  auto driver = OpenSqliteDriver(dir.Sub("f.db"), fsync);
+  ASSERT_TRUE(driver.ok());
+  ASSERT_TRUE((*driver)->InsertEvent(Event("s", 1)).ok());
+  EXPECT_TRUE((*driver)->Flush().ok());
+}
+
+}  // namespace
+}  // namespace sessionlog
