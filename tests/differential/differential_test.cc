@@ -11,7 +11,9 @@
 // Stores: kStoreUris below, one line per backend; or a comma-separated list in
 // the environment variable SESSIONLOG_DIFF_STORES. "{dir}" becomes a fresh
 // directory per script, "{pg}" the Postgres URI in SESSIONLOG_PG_URI (each
-// script then gets its own schema).
+// script then gets its own schema). Every store but "memory:" is durable: it
+// is closed and reopened every kReopenEvery operations of a script, which the
+// SDK never notices, so state rebuilt on open is compared too.
 //
 // Needs node and the oracle (SESSIONLOG_ORACLE); fails, saying what is
 // missing, without them.
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -193,18 +196,42 @@ absl::StatusOr<std::vector<ListedPage>> OurPages(SessionPersistDriver& driver,
 // trimming and multi-page chains really happened.
 struct Coverage {
   int64_t ops = 0;
+  int64_t reopens = 0;
   int64_t multi_page_chains = 0;
   int64_t records_missing = 0;   // getSession of an id once written: evicted.
   int64_t full_event_lists = 0;  // A session at its event cap: trimming.
 };
 
-// Runs `script` on `driver` and compares each result with the oracle's.
+using StoreOpener =
+    std::function<absl::StatusOr<std::unique_ptr<SessionPersistDriver>>()>;
+
+// Durable stores are closed and reopened this often, so that state rebuilt on
+// open (per-session indices, retention windows, the age index) is compared
+// too.
+constexpr int kReopenEvery = 97;
+
+// Opens the store with `open` and runs `script` on it, comparing each result
+// with the oracle's; when `durable`, reopens it every kReopenEvery ops.
 // Returns the first disagreement, or "" if none.
 std::string Compare(const Script& script, const OracleScript& oracle,
-                    const std::vector<Json>& results,
-                    SessionPersistDriver& driver, Coverage& coverage) {
+                    const std::vector<Json>& results, const StoreOpener& open,
+                    bool durable, Coverage& coverage) {
+  absl::StatusOr<std::unique_ptr<SessionPersistDriver>> opened = open();
+  if (!opened.ok()) return "opening the store: " + opened.status().ToString();
+  std::unique_ptr<SessionPersistDriver> owned = *std::move(opened);
   std::set<std::string> written;
   for (size_t n = 0; n < script.ops.size(); ++n) {
+    if (durable && n > 0 && n % kReopenEvery == 0) {
+      owned.reset();
+      opened = open();
+      if (!opened.ok()) {
+        return absl::StrCat("reopening the store before op #", n, ": ",
+                            opened.status().ToString());
+      }
+      owned = *std::move(opened);
+      ++coverage.reopens;
+    }
+    SessionPersistDriver& driver = *owned;
     const Op& op = script.ops[n];
     const auto span = oracle.spans[n];
     auto disagree = [&](const std::string& ours, const std::string& sdk) {
@@ -272,8 +299,10 @@ std::string Compare(const Script& script, const OracleScript& oracle,
   return "";
 }
 
-// A store URI for one script, and the options that go with it.
-absl::StatusOr<std::unique_ptr<SessionPersistDriver>> OpenFresh(
+// Opens the store of one script: the first call creates it, later ones
+// reopen it. "{dir}" and "{pg}" are filled in, and the options carry the
+// script's caps.
+absl::StatusOr<std::unique_ptr<SessionPersistDriver>> OpenStore(
     const std::string& uri_template, const Script& script, const TempDir& dir) {
   std::string uri = absl::StrReplaceAll(uri_template, {{"{dir}", dir.path()}});
   if (uri.find("{pg}") != std::string::npos) {
@@ -328,12 +357,11 @@ TEST(DifferentialTest, EveryDriverAgreesWithTheSdk) {
           all_results->begin() + offsets[s],
           all_results->begin() + offsets[s] + oracle_scripts[s].lines.size());
       TempDir dir;
-      absl::StatusOr<std::unique_ptr<SessionPersistDriver>> driver =
-          OpenFresh(uri, script, dir);
-      ASSERT_TRUE(driver.ok()) << uri << ": " << driver.status();
       // Spans count from the script's own first line, its "init".
-      std::string disagreement =
-          Compare(script, oracle_scripts[s], results, **driver, coverage);
+      std::string disagreement = Compare(
+          script, oracle_scripts[s], results,
+          [&] { return OpenStore(uri, script, dir); },
+          /*durable=*/uri != "memory:", coverage);
       if (!disagreement.empty()) {
         ADD_FAILURE() << uri << " disagrees with the SDK; seed " << script.seed
                       << ", caps maxSessions=" << script.max_sessions
@@ -346,7 +374,8 @@ TEST(DifferentialTest, EveryDriverAgreesWithTheSdk) {
               << scripts.size() << " scripts agree with the SDK ("
               << coverage.multi_page_chains << " multi-page listings, "
               << coverage.records_missing << " evicted records seen, "
-              << coverage.full_event_lists << " trimmed sessions listed)\n";
+              << coverage.full_event_lists << " trimmed sessions listed, "
+              << coverage.reopens << " reopens)\n";
     // A script that never evicts, trims or pages compares little.
     EXPECT_GT(coverage.multi_page_chains, 0) << uri;
     EXPECT_GT(coverage.records_missing, 0) << uri;
