@@ -45,8 +45,12 @@ namespace {
 
 using Json = nlohmann::json;
 
-// Add a backend here (e.g. "sqlite:{dir}/store.sqlite", "{pg}").
-const std::vector<std::string> kStoreUris = {"memory:", "rocksdb:{dir}/store"};
+// One line per backend; Postgres joins with "{pg}".
+const std::vector<std::string> kStoreUris = {
+    "memory:",
+    "rocksdb:{dir}/store",
+    "sqlite:{dir}/store.sqlite",
+};
 
 struct Caps {
   int64_t max_sessions;
