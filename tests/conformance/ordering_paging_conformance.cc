@@ -26,17 +26,18 @@ TEST_P(DriverConformanceTest, SessionsListByCreatedAtThenIdBytewise) {
   // upper case before "_" before lower case, UTF-8 after ASCII), which is not
   // JavaScript's localeCompare order.
   const std::vector<std::pair<std::string, int64_t>> inserted = {
-      {"b", 5}, {"\xc3\xa9", 5}, {"9", 5},  {"late", 9}, {"_z", 5},
-      {"a", 5}, {"B", 5},        {"10", 5}, {"early", 3}};
+      {"b", 5},     {"\xc3\xa9", 5}, {"9", 5},      {"late", 9},
+      {"_z", 5},    {"a", 5},        {"B", 5},      {"10", 5},
+      {"early", 3}, {"x.y", 5},      {"s1.5.YQ", 5}};  // Cursor-like ids.
   for (const auto& [id, created_at] : inserted) {
     SL_ASSERT_OK(driver().UpdateSession(MakeSession(id, created_at)));
   }
   std::vector<SessionRecord> all;
   SL_ASSERT_OK_AND_ASSIGN(all, ListAllSessions(driver()));
   EXPECT_THAT(IdsOf(all), ElementsAre("early", "10", "9", "B", "_z", "a", "b",
-                                      "\xc3\xa9", "late"));
+                                      "s1.5.YQ", "x.y", "\xc3\xa9", "late"));
   // Every page size gives the same sequence.
-  for (int64_t limit : {1, 2, 4, 8, 9, 10}) {
+  for (int64_t limit : {1, 2, 4, 10, 11, 12}) {
     std::vector<SessionRecord> paged;
     SL_ASSERT_OK_AND_ASSIGN(paged, ListAllSessions(driver(), limit));
     EXPECT_EQ(IdsOf(paged), IdsOf(all)) << "limit " << limit;
@@ -168,6 +169,25 @@ TEST_P(DriverConformanceTest, SessionPagesDoNotShiftWhenRecordsComeAndGo) {
   }
   EXPECT_THAT(rest,
               ElementsAre("s2a", "s4", "after", "s5", "s6", "s7", "s8", "s9"));
+}
+
+TEST_P(DriverConformanceTest, ARecordMovedInAgeOrderIsListedWhereItNowSorts) {
+  for (const auto& [id, created_at] :
+       std::vector<std::pair<std::string, int64_t>>{
+           {"a", 10}, {"b", 20}, {"c", 30}, {"d", 40}}) {
+    SL_ASSERT_OK(driver().UpdateSession(MakeSession(id, created_at)));
+  }
+  Page<SessionRecord> page;
+  SL_ASSERT_OK_AND_ASSIGN(page, driver().ListSessions({"", 2}));
+  EXPECT_THAT(IdsOf(page.items), ElementsAre("a", "b"));
+  ASSERT_TRUE(page.next_cursor.has_value());
+  // "a" is replaced with a later createdAt (seen again, after the cursor);
+  // "d" with an earlier one (moved before the cursor: not seen again).
+  SL_ASSERT_OK(driver().UpdateSession(MakeSession("a", 35)));
+  SL_ASSERT_OK(driver().UpdateSession(MakeSession("d", 15)));
+  SL_ASSERT_OK_AND_ASSIGN(page, driver().ListSessions({*page.next_cursor, 5}));
+  EXPECT_THAT(IdsOf(page.items), ElementsAre("c", "a"));
+  EXPECT_FALSE(page.next_cursor.has_value());
 }
 
 TEST_P(DriverConformanceTest, EventPagesDoNotShiftWhenEventsComeAndGo) {
