@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/memory/memory_driver.h"
+#include "engine/postgres/postgres_driver.h"
 #include "engine/rocksdb/rocksdb_driver.h"
 #include "engine/sqlite/sqlite_driver.h"
 
@@ -70,10 +71,9 @@ absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Open(
     case StoreUri::Scheme::kSqlite:
       return OpenSqliteDriver(parsed->location, options);
     case StoreUri::Scheme::kPostgres:
-      break;
+      return OpenPostgresDriver(parsed->location, options);
   }
-  return absl::UnimplementedError(
-      absl::StrCat("store URI \"", uri, "\": this backend is not built yet"));
+  return absl::InternalError("unreachable: unknown store scheme");
 }
 
 }  // namespace sessionlog

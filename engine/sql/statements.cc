@@ -34,9 +34,12 @@ std::string JsonRead(const SqlDialect& d, absl::string_view base) {
       base);
 }
 
-// Writes parameter $n into a JSON column.
+// Writes parameter $n into a JSON column. Postgres infers a parameter's type
+// from its first use: "::text" first keeps $n text, so the *_raw column that
+// reuses it gets the text as given rather than JSONB's rendering.
 std::string JsonWrite(const SqlDialect& d, int n) {
-  return IsPostgres(d) ? absl::StrCat("$", n, "::jsonb") : absl::StrCat("$", n);
+  return IsPostgres(d) ? absl::StrCat("$", n, "::text::jsonb")
+                       : absl::StrCat("$", n);
 }
 
 std::string SessionColumns(const SqlDialect& d) {
@@ -192,6 +195,9 @@ std::vector<std::string> SchemaStatements(const SqlDialect& d) {
                        "sender TEXT NOT NULL, payload_json $2 NOT NULL)",
                        EventsTable(d), integer, json));
   if (pg) {
+    // Older TS drivers required agent_session_id; the record makes it optional.
+    out.push_back(absl::StrCat("ALTER TABLE ", SessionsTable(d),
+                               " ALTER COLUMN agent_session_id DROP NOT NULL"));
     for (const std::string& add : AddMissingColumns(d, "sessions", {})) {
       out.push_back(add);
     }

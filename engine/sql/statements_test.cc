@@ -66,7 +66,7 @@ TEST(StatementsTest, SqliteAddsOnlyTheColumnsThatAreMissing) {
 
 TEST(StatementsTest, PostgresKeepsRawJsonBesideJsonb) {
   const std::string upsert = StatementText(kPostgres, Stmt::kUpsertSession);
-  EXPECT_TRUE(absl::StrContains(upsert, "$8::jsonb")) << upsert;
+  EXPECT_TRUE(absl::StrContains(upsert, "$8::text::jsonb")) << upsert;
   EXPECT_TRUE(absl::StrContains(upsert, "session_init_raw")) << upsert;
   const std::string read = StatementText(kPostgres, Stmt::kFindEvent);
   EXPECT_TRUE(absl::StrContains(read, "payload_raw::jsonb = payload_json"))
