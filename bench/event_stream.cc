@@ -1,6 +1,10 @@
 #include "bench/event_stream.h"
 
 #include <cstdio>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "schema/json_codec.h"
 
 namespace sessionlog::bench {
 
@@ -34,6 +38,28 @@ std::vector<SessionEvent> EventStream::NextBatch(int64_t count) {
   batch.reserve(count);
   for (int64_t i = 0; i < count; ++i) batch.push_back(Next());
   return batch;
+}
+
+absl::Status EventStream::WriteJsonLines(int64_t appends,
+                                         const std::string& path) {
+  std::unique_ptr<FILE, int (*)(FILE*)> file(fopen(path.c_str(), "w"), fclose);
+  if (file == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("workload file ", path, ": cannot create it"));
+  }
+  auto write_line = [&](const std::string& line) {
+    fwrite(line.data(), 1, line.size(), file.get());
+    fputc('\n', file.get());
+  };
+  for (int64_t s = 0; s < workload_.spec().sessions; ++s) {
+    write_line(JsonLineToJson(workload_.Session(s)));
+  }
+  for (int64_t n = 0; n < appends; ++n) write_line(JsonLineToJson(Next()));
+  if (ferror(file.get())) {
+    return absl::InternalError(
+        absl::StrCat("workload file ", path, ": write failed"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace sessionlog::bench

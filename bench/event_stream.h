@@ -8,8 +8,10 @@
 #define SESSIONLOG_BENCH_EVENT_STREAM_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "api/session.h"
 #include "bench/workload.h"
 
@@ -28,6 +30,11 @@ class EventStream {
   std::vector<SessionEvent> NextBatch(int64_t count);
 
   int64_t pool_size() const { return static_cast<int64_t>(pool_.size()); }
+
+  // Writes the workload's session records and then the next `appends`
+  // appends as `sessionlog export` JSON Lines, for the node peers: a fresh
+  // stream with the same arguments yields the same events.
+  absl::Status WriteJsonLines(int64_t appends, const std::string& path);
 
  private:
   const Workload& workload_;

@@ -1,5 +1,10 @@
 #include "bench/peer.h"
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <functional>
+#include <pqxx/pqxx>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -14,8 +19,14 @@ namespace {
 // Any sessionlog backend, through the public driver interface only.
 class DriverPeer final : public Peer {
  public:
-  explicit DriverPeer(std::unique_ptr<SessionPersistDriver> driver)
-      : driver_(std::move(driver)) {}
+  // `cleanup` runs once the driver is gone.
+  DriverPeer(std::unique_ptr<SessionPersistDriver> driver,
+             std::function<void()> cleanup)
+      : driver_(std::move(driver)), cleanup_(std::move(cleanup)) {}
+  ~DriverPeer() override {
+    Close().IgnoreError();
+    if (cleanup_) cleanup_();
+  }
 
   absl::Status PutSession(const SessionRecord& record) override {
     return driver_->UpdateSession(record);
@@ -45,9 +56,40 @@ class DriverPeer final : public Peer {
 
  private:
   std::unique_ptr<SessionPersistDriver> driver_;
+  std::function<void()> cleanup_;
 };
 
+// Drops a Postgres peer's schema: each peer writes into a schema of its own,
+// so that runs never see each other's rows or leave any behind.
+void DropSchema(const std::string& uri, const std::string& schema) {
+  try {
+    pqxx::connection connection(uri);
+    pqxx::work work(connection);
+    work.exec0("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
+    work.commit();
+  } catch (const std::exception& e) {
+    fprintf(stderr, "sessionlog-postgres: dropping schema %s: %s\n",
+            schema.c_str(), e.what());
+  }
+}
+
+int NextSchemaNumber() {
+  static int next = 0;
+  return next++;
+}
+
 }  // namespace
+
+const std::vector<std::string>& AllPeerNames() {
+  static const auto* const kNames = new std::vector<std::string>{
+      "sessionlog-rocksdb", "sessionlog-rocksdb-fsync",
+      "sessionlog-sqlite",  "sessionlog-postgres",
+      "sessionlog-memory",  "raw-rocksdb",
+      "raw-rocksdb-sync",   "raw-sqlite",
+      "raw-sqlite-sync",    "ts-memory",
+      "ts-sqlite"};
+  return *kNames;
+}
 
 absl::StatusOr<std::string> PeerUri(absl::string_view name,
                                     const std::string& dir,
@@ -89,12 +131,23 @@ absl::StatusOr<std::unique_ptr<Peer>> OpenPeer(absl::string_view name,
         "memory}, raw-rocksdb[-sync] or raw-sqlite[-sync]"));
   }
   DriverOptions options = limits;
-  if (name == "sessionlog-rocksdb-fsync")
+  if (name == "sessionlog-rocksdb-fsync") {
     options.durability = Durability::kFsync;
+  }
+  if (name == "sessionlog-postgres") {
+    options.postgres_schema =
+        absl::StrCat("sessionlog_bench_", getpid(), "_", NextSchemaNumber());
+  }
   absl::StatusOr<std::unique_ptr<SessionPersistDriver>> driver =
       Open(*uri, options);
   if (!driver.ok()) return driver.status();
-  return std::make_unique<DriverPeer>(*std::move(driver));
+  std::function<void()> cleanup;
+  if (name == "sessionlog-postgres") {
+    cleanup = [uri = *uri, schema = options.postgres_schema] {
+      DropSchema(uri, schema);
+    };
+  }
+  return std::make_unique<DriverPeer>(*std::move(driver), std::move(cleanup));
 }
 
 }  // namespace sessionlog::bench

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -38,6 +39,10 @@ class Peer {
   // measured.
   virtual absl::Status Close() = 0;
 };
+
+// Every peer the harness knows, sessionlog's first, in table order. The
+// ts-* peers run under node (bench/node), not through OpenPeer.
+const std::vector<std::string>& AllPeerNames();
 
 // Peers by name. `dir` is an empty directory the peer may use; `pg_uri` is
 // used by the postgres peer only.

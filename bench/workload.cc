@@ -1,11 +1,7 @@
 #include "bench/workload.h"
 
-#include <cstdio>
-#include <memory>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "schema/json_codec.h"
 
 namespace sessionlog::bench {
 namespace {
@@ -102,29 +98,6 @@ SessionEvent Workload::Event(int64_t session, int64_t event_index) const {
       spec_.payload_bytes - static_cast<int64_t>(head.size() + tail.size());
   event.payload_json = absl::StrCat(head, Text(key, room > 8 ? room : 8), tail);
   return event;
-}
-
-absl::Status Workload::WriteJsonLines(const std::string& path) const {
-  std::unique_ptr<FILE, int (*)(FILE*)> file(fopen(path.c_str(), "w"), fclose);
-  if (file == nullptr) {
-    return absl::InternalError(
-        absl::StrCat("workload file ", path, ": cannot create it"));
-  }
-  auto write_line = [&](const std::string& line) {
-    fwrite(line.data(), 1, line.size(), file.get());
-    fputc('\n', file.get());
-  };
-  for (int64_t s = 0; s < spec_.sessions; ++s) {
-    write_line(JsonLineToJson(Session(s)));
-  }
-  for (int64_t n = 0; n < spec_.total_events(); ++n) {
-    write_line(JsonLineToJson(Append(n)));
-  }
-  if (ferror(file.get())) {
-    return absl::InternalError(
-        absl::StrCat("workload file ", path, ": write failed"));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace sessionlog::bench

@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "api/session.h"
 
@@ -46,10 +45,6 @@ class Workload {
   SessionEvent Append(int64_t n) const {
     return Event(SessionOfAppend(n), IndexOfAppend(n));
   }
-
-  // Writes the whole workload as `sessionlog export` JSON Lines: every
-  // session record, then every event in round-robin order.
-  absl::Status WriteJsonLines(const std::string& path) const;
 
  private:
   WorkloadSpec spec_;

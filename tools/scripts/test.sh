@@ -28,3 +28,12 @@ test_env=(
 
 echo "== bazel test //... (optimized build)"
 bazel test //... "${test_env[@]}"
+
+# ---- Benchmarks (issue 8): the comparison harness in --quick mode, so that it
+# keeps working. It fails only when the harness or a peer errors, never on a
+# timing. Full runs are manual: see docs/BENCHMARKS.md.
+echo "== benchmark harness smoke run: bazel run //bench/compare -- --quick"
+bench_out=$(mktemp -d /tmp/sessionlog-bench-quick.XXXXXX)
+bazel run //bench/compare -- --quick --out_dir="$bench_out" >"$bench_out/stdout.md"
+tail -n 12 "$bench_out/stdout.md"
+rm -rf "$bench_out"

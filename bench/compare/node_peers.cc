@@ -1,0 +1,112 @@
+#include "bench/compare/node_peers.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "bench/event_stream.h"
+
+namespace sessionlog::bench {
+namespace {
+
+bool HasPackages(const std::string& node_modules) {
+  return std::filesystem::exists(node_modules +
+                                 "/sandbox-agent/package.json") &&
+         std::filesystem::exists(node_modules + "/better-sqlite3/package.json");
+}
+
+std::string Home() {
+  const char* home = getenv("HOME");
+  return home ? home : "/root";
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> EnsureNodeModules(const std::string& wanted) {
+  if (system("command -v node >/dev/null 2>&1") != 0) {
+    return absl::FailedPreconditionError("node is not on PATH");
+  }
+  if (!wanted.empty()) {
+    if (HasPackages(wanted)) return wanted;
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--node_modules=", wanted,
+        " lacks sandbox-agent or better-sqlite3; install them with npm "
+        "install --prefix <parent> sandbox-agent@0.4.2 better-sqlite3@12"));
+  }
+  const std::string oracle = Home() + "/.cache/sessionlog-oracle/node_modules";
+  if (HasPackages(oracle)) return oracle;
+  const std::string prefix = Home() + "/.cache/sessionlog-bench";
+  if (HasPackages(prefix + "/node_modules")) return prefix + "/node_modules";
+  std::filesystem::create_directories(prefix);
+  const std::string command =
+      absl::StrCat("npm install --silent --no-audit --no-fund --prefix '",
+                   prefix, "' sandbox-agent@0.4.2 better-sqlite3@12 >&2");
+  if (system(command.c_str()) != 0 || !HasPackages(prefix + "/node_modules")) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("npm could not install sandbox-agent@0.4.2 and "
+                     "better-sqlite3@12 under ",
+                     prefix));
+  }
+  return prefix + "/node_modules";
+}
+
+std::string NodePeerScript() {
+  const std::string relative = "sessionlog/bench/node/ts_peer.mjs";
+  std::vector<std::string> candidates;
+  if (const char* dir = getenv("RUNFILES_DIR")) {
+    candidates.push_back(absl::StrCat(dir, "/", relative));
+  }
+  std::error_code ec;
+  const std::string self =
+      std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  candidates.push_back(absl::StrCat(self, ".runfiles/", relative));
+  if (const char* ws = getenv("BUILD_WORKSPACE_DIRECTORY")) {
+    candidates.push_back(absl::StrCat(ws, "/bench/node/ts_peer.mjs"));
+  }
+  for (const std::string& c : candidates) {
+    if (std::filesystem::exists(c)) return c;
+  }
+  return candidates.back();
+}
+
+absl::StatusOr<std::string> NodeWorkloadFiles::File(const WorkloadSpec& spec,
+                                                    int64_t rounds) {
+  const std::string key =
+      absl::StrCat(spec.sessions, "x", spec.events_per_session, "-",
+                   spec.payload_bytes, "-", spec.seed, "-", rounds);
+  auto it = written_.find(key);
+  if (it != written_.end()) return it->second;
+  const std::string path = absl::StrCat(dir_, "/workload-", key, ".jsonl");
+  const Workload workload(spec);
+  EventStream stream(workload, rounds);
+  if (absl::Status st = stream.WriteJsonLines(spec.total_events(), path);
+      !st.ok()) {
+    return st;
+  }
+  written_[key] = path;
+  return path;
+}
+
+absl::StatusOr<nlohmann::json> NodeWorkloadFiles::For(
+    const std::string& phase, const PhaseConfig& config) {
+  if (phase == "standard") {
+    absl::StatusOr<std::string> file = File(config.spec, config.rounds_in_pool);
+    if (!file.ok()) return file.status();
+    return nlohmann::json{{"workload", *file}};
+  }
+  if (phase == "replay") {
+    nlohmann::json lengths = nlohmann::json::array();
+    for (int64_t length : config.replay_lengths) {
+      absl::StatusOr<std::string> file =
+          File(ReplaySpec(config, length), ReplayRounds(config, length));
+      if (!file.ok()) return file.status();
+      lengths.push_back({{"length", length}, {"file", *file}});
+    }
+    return nlohmann::json{{"lengths", lengths}};
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("node peers do not run phase ", phase));
+}
+
+}  // namespace sessionlog::bench
