@@ -1,0 +1,193 @@
+// What the Postgres backend adds to the contract (the contract itself is
+// tests/conformance/postgres_conformance_test): raw JSON text beside JSONB,
+// schema isolation and validation, reconnecting, Unavailable while the
+// server is unreachable, limits under concurrent drivers. Needs
+// SESSIONLOG_PG_URI (tag "external").
+
+#include "engine/postgres/postgres_driver.h"
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "engine/postgres/pg_test_schema.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace sessionlog {
+namespace {
+
+using ::testing::HasSubstr;
+
+SessionRecord Session(const std::string& id, int64_t created_at) {
+  SessionRecord r;
+  r.id = id;
+  r.agent = "mock";
+  r.last_connection_id = "conn";
+  r.created_at = created_at;
+  return r;
+}
+
+SessionEvent Event(const std::string& session, int64_t index) {
+  SessionEvent e;
+  e.id = absl::StrCat(session, "-e", index);
+  e.event_index = index;
+  e.session_id = session;
+  e.created_at = 1000 + index;
+  e.connection_id = "conn";
+  e.sender = Sender::kClient;
+  e.payload_json = R"({"jsonrpc":"2.0",  "method":"x","a":[1.50, 2]})";
+  return e;
+}
+
+class PostgresDriverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::string> uri = PgTestUri();
+    ASSERT_TRUE(uri.ok()) << uri.status();
+    // Tagged so that a test can drop exactly its own connections.
+    app_ = schema_.name();
+    uri_ = absl::StrCat(*uri, absl::StrContains(*uri, "?") ? "&" : "?",
+                        "application_name=", app_);
+  }
+
+  absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Open(
+      DriverOptions options = DriverOptions()) {
+    options.postgres_schema = schema_.name();
+    return OpenPostgresDriver(uri_, options);
+  }
+
+  std::string Table(const std::string& name) const {
+    return absl::StrCat("\"", schema_.name(), "\".", name);
+  }
+
+  PgTestSchema schema_;
+  std::string uri_;
+  std::string app_;
+};
+
+TEST_F(PostgresDriverTest, JsonTextRoundTripsByteForByte) {
+  auto driver = Open();
+  ASSERT_TRUE(driver.ok()) << driver.status();
+  SessionRecord r = Session("s", 1);
+  r.session_init_json = R"({"mcpServers":[],"cwd":"/w"})";
+  r.config_options_json = "[ ]";
+  r.modes_json = "null";
+  ASSERT_TRUE((*driver)->UpdateSession(r).ok());
+  ASSERT_TRUE((*driver)->InsertEvent(Event("s", 1)).ok());
+  EXPECT_EQ(*(*driver)->GetSession("s"), r);
+  auto last = (*driver)->LastEvents("s", 1);
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(last->at(0), Event("s", 1));
+}
+
+TEST_F(PostgresDriverTest, AJsonbColumnRewrittenByAnotherProgramWins) {
+  auto driver = Open();
+  ASSERT_TRUE(driver.ok()) << driver.status();
+  SessionRecord r = Session("s", 1);
+  r.session_init_json = R"({"cwd":"/old"})";
+  ASSERT_TRUE((*driver)->UpdateSession(r).ok());
+  // What the TS driver's upsert does: it sets the JSONB column only.
+  ASSERT_TRUE(
+      PgTestSchema::Exec(
+          absl::StrCat("UPDATE ", Table("sessions"),
+                       " SET session_init_json = '{\"cwd\": \"/new\"}'"))
+          .ok());
+  auto got = (*driver)->GetSession("s");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->session_init_json, R"({"cwd": "/new"})");
+}
+
+TEST_F(PostgresDriverTest, SchemasIsolateStores) {
+  auto a = Open();
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE((*a)->UpdateSession(Session("only-in-a", 1)).ok());
+  PgTestSchema other;
+  DriverOptions options;
+  options.postgres_schema = other.name();
+  auto b = OpenPostgresDriver(uri_, options);
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ((*b)->GetSession("only-in-a").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(PostgresDriverTest, HostileSchemaNamesAreRefusedBeforeAnySql) {
+  for (const char* name : {"two words", "x\"; DROP SCHEMA public CASCADE; --",
+                           "a-b", "1abc", "", "sch'ema"}) {
+    DriverOptions options;
+    options.postgres_schema = name;
+    auto driver = OpenPostgresDriver(uri_, options);
+    ASSERT_FALSE(driver.ok()) << name;
+    EXPECT_EQ(driver.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(driver.status().message(), HasSubstr("postgres_schema"));
+  }
+  // "public" is untouched.
+  EXPECT_TRUE(
+      PgTestSchema::Exec("SELECT 1 FROM pg_namespace WHERE nspname = 'public'")
+          .ok());
+}
+
+TEST_F(PostgresDriverTest, UnreachableServerIsUnavailable) {
+  DriverOptions options;
+  options.postgres_schema = schema_.name();
+  auto driver = OpenPostgresDriver(
+      "postgresql://postgres@127.0.0.1:1/none?connect_timeout=2", options);
+  ASSERT_FALSE(driver.ok());
+  EXPECT_EQ(driver.status().code(), absl::StatusCode::kUnavailable)
+      << driver.status();
+}
+
+TEST_F(PostgresDriverTest, ReconnectsAfterTheServerDropsTheConnections) {
+  auto driver = Open();
+  ASSERT_TRUE(driver.ok()) << driver.status();
+  ASSERT_TRUE((*driver)->InsertEvent(Event("s", 1)).ok());
+  ASSERT_TRUE(PgTestSchema::Exec(
+                  absl::StrCat("SELECT pg_terminate_backend(pid) FROM "
+                               "pg_stat_activity WHERE application_name = '",
+                               app_, "'"))
+                  .ok());
+  // Pooled connections are dead now; calls get fresh ones.
+  for (int i = 2; i <= 5; ++i) {
+    absl::Status s = (*driver)->InsertEvent(Event("s", i));
+    EXPECT_TRUE(s.ok()) << s;
+  }
+  EXPECT_EQ(*(*driver)->HighestEventIndex("s"), 5);
+}
+
+TEST_F(PostgresDriverTest, EvictionHoldsUnderConcurrentDrivers) {
+  DriverOptions options;
+  options.max_sessions = 10;
+  auto a = Open(options);
+  auto b = Open(options);
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto write = [](SessionPersistDriver* d, int base) {
+    for (int i = 0; i < 40; ++i) {
+      absl::Status s =
+          d->UpdateSession(Session(absl::StrCat("s", base + i), base + i));
+      ASSERT_TRUE(s.ok()) << s;
+    }
+  };
+  std::thread ta(write, a->get(), 0);
+  std::thread tb(write, b->get(), 1000);
+  ta.join();
+  tb.join();
+  auto stats = (*a)->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->sessions, 10);
+  EXPECT_GT(stats->disk_bytes, 0);
+}
+
+TEST_F(PostgresDriverTest, NulEscapeInAPayloadIsAClearError) {
+  auto driver = Open();
+  ASSERT_TRUE(driver.ok());
+  SessionEvent e = Event("s", 1);
+  e.payload_json = R"({"text":"a\u0000b"})";
+  absl::Status s = (*driver)->InsertEvent(e);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_THAT(s.message(), HasSubstr("\\u0000"));
+}
+
+}  // namespace
+}  // namespace sessionlog
