@@ -15,8 +15,8 @@
 // is closed and reopened every kReopenEvery operations of a script, which the
 // SDK never notices, so state rebuilt on open is compared too.
 //
-// Needs node and the oracle (SESSIONLOG_ORACLE); fails, saying what is
-// missing, without them.
+// Needs node and the oracle (SESSIONLOG_ORACLE), and for "{pg}" a Postgres
+// server (SESSIONLOG_PG_URI); fails, saying what is missing, without them.
 
 #include <unistd.h>
 
@@ -33,6 +33,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "api/open.h"
+#include "engine/postgres/pg_test_schema.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "schema/json_codec.h"
@@ -45,11 +46,12 @@ namespace {
 
 using Json = nlohmann::json;
 
-// One line per backend; Postgres joins with "{pg}".
+// One line per backend.
 const std::vector<std::string> kStoreUris = {
     "memory:",
     "rocksdb:{dir}/store",
     "sqlite:{dir}/store.sqlite",
+    "{pg}",
 };
 
 struct Caps {
@@ -303,28 +305,40 @@ std::string Compare(const Script& script, const OracleScript& oracle,
   return "";
 }
 
-// Opens the store of one script: the first call creates it, later ones
-// reopen it. "{dir}" and "{pg}" are filled in, and the options carry the
-// script's caps.
-absl::StatusOr<std::unique_ptr<SessionPersistDriver>> OpenStore(
-    const std::string& uri_template, const Script& script, const TempDir& dir) {
-  std::string uri = absl::StrReplaceAll(uri_template, {{"{dir}", dir.path()}});
-  if (uri.find("{pg}") != std::string::npos) {
-    const char* pg = std::getenv("SESSIONLOG_PG_URI");
-    if (pg == nullptr || *pg == '\0') {
-      return absl::FailedPreconditionError(
-          "SESSIONLOG_PG_URI is not set; tools/scripts/services.sh "
-          "start_postgres sets it");
+// Where one script's store lives: a fresh directory, and for Postgres a fresh
+// schema, dropped afterwards. Open creates the store on its first call and
+// reopens it later, with the script's caps.
+class ScriptStore {
+ public:
+  static absl::StatusOr<std::unique_ptr<ScriptStore>> Make(
+      const std::string& uri_template) {
+    auto store = std::make_unique<ScriptStore>();
+    store->uri_ =
+        absl::StrReplaceAll(uri_template, {{"{dir}", store->dir_.path()}});
+    if (store->uri_.find("{pg}") != std::string::npos) {
+      absl::StatusOr<std::string> pg = PgTestUri();
+      if (!pg.ok()) return pg.status();
+      store->uri_ = absl::StrReplaceAll(store->uri_, {{"{pg}", *pg}});
+      store->schema_.emplace();
     }
-    uri = absl::StrReplaceAll(uri, {{"{pg}", pg}});
+    return store;
   }
-  DriverOptions options;
-  options.max_sessions = script.max_sessions;
-  options.max_events_per_session = script.max_events_per_session;
-  options.min_free_disk_bytes = 0;
-  options.postgres_schema = absl::StrCat("diff_", getpid(), "_", script.seed);
-  return Open(uri, options);
-}
+
+  absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Open(
+      const Script& script) const {
+    DriverOptions options;
+    options.max_sessions = script.max_sessions;
+    options.max_events_per_session = script.max_events_per_session;
+    options.min_free_disk_bytes = 0;
+    if (schema_) options.postgres_schema = schema_->name();
+    return sessionlog::Open(uri_, options);
+  }
+
+ private:
+  TempDir dir_;
+  std::optional<PgTestSchema> schema_;
+  std::string uri_;
+};
 
 std::vector<std::string> StoreUris() {
   const char* env = std::getenv("SESSIONLOG_DIFF_STORES");
@@ -360,11 +374,13 @@ TEST(DifferentialTest, EveryDriverAgreesWithTheSdk) {
       std::vector<Json> results(
           all_results->begin() + offsets[s],
           all_results->begin() + offsets[s] + oracle_scripts[s].lines.size());
-      TempDir dir;
+      absl::StatusOr<std::unique_ptr<ScriptStore>> store =
+          ScriptStore::Make(uri);
+      ASSERT_TRUE(store.ok()) << uri << ": " << store.status();
       // Spans count from the script's own first line, its "init".
       std::string disagreement = Compare(
           script, oracle_scripts[s], results,
-          [&] { return OpenStore(uri, script, dir); },
+          [&] { return (*store)->Open(script); },
           /*durable=*/uri != "memory:", coverage);
       if (!disagreement.empty()) {
         ADD_FAILURE() << uri << " disagrees with the SDK; seed " << script.seed
