@@ -127,12 +127,13 @@ TEST_F(CliPtyTest, ProgressBarsShowRateAndEtaOnlyOnATerminal) {
     for (int i = 1; i <= 20000; ++i) out << EventLine(i, "chunk") << "\n";
   }
   std::string db = ShellQuote(db_);
-  Tmux tmux(absl::StrCat(Cli(), " --db ", db,
-                         " --max-events-per-session none import ",
-                         ShellQuote(file), " && ", Cli(), " --db ", db,
-                         " --max-events-per-session none export --output ",
-                         ShellQuote(file + ".out"), " && ", Cli(), " --db ", db,
-                         " verify && ", Cli(), " --db ", db, " compact"));
+  Tmux tmux(absl::StrCat(
+      Cli(), " --db ", db, " --max-events-per-session none import ",
+      ShellQuote(file), " && ", Cli(), " --db ", db,
+      " --max-events-per-session none export --output ",
+      ShellQuote(file + ".out"), " && ", Cli(), " --db ", db, " verify && ",
+      Cli(), " --db ", db, " compact && ", Cli(), " migrate --from ", db,
+      " --to ", ShellQuote(db_ + "-copy")));
   ASSERT_TRUE(tmux.started());
   ASSERT_TRUE(tmux.WaitFor("[exit ", 120)) << tmux.Screen();
   std::string screen = tmux.Screen();
@@ -146,6 +147,9 @@ TEST_F(CliPtyTest, ProgressBarsShowRateAndEtaOnlyOnATerminal) {
                                 "1/1"));
   EXPECT_THAT(screen, HasSubstr("compact  working  elapsed 0:0"));
   EXPECT_THAT(screen, HasSubstr("exported 1 sessions, 20000 events"));
+  EXPECT_THAT(screen, HasSubstr("migrate  [########################] 100%  "
+                                "20,000/20,000"));
+  EXPECT_THAT(screen, HasSubstr("copied 1 sessions and 20000 events"));
 
   // The same import into a pipe draws nothing.
   CliResult piped = RunCli({"--db", db_, "import", file});

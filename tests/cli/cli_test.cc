@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -25,7 +26,8 @@ using ::testing::Not;
 using Json = nlohmann::json;
 
 // Exit codes as docs/CLI.md documents them.
-constexpr int kUsage = 2, kStoreUnavailable = 3, kNotFound = 4, kBadInput = 5;
+constexpr int kUsage = 2, kStoreUnavailable = 3, kNotFound = 4, kBadInput = 5,
+              kVerifyFailed = 6;
 
 class CliTest : public ::testing::Test {
  protected:
@@ -328,6 +330,33 @@ TEST_F(CliTest, DemoWritesReopensAndShowsAReplay) {
   EXPECT_TRUE(absl::StartsWith(demo["db"].get<std::string>(), "rocksdb:"));
   EXPECT_EQ(RunCli({"--db", demo["db"], "ls", "--json"}).exit_code, 0);
   EXPECT_EQ(RunCli({"--db", "memory:", "demo"}).exit_code, kUsage);
+}
+
+// Flips bytes in the largest table file of a compacted store: verify must
+// find it, name the file, and exit with 6.
+TEST_F(CliTest, VerifyFindsCorruption) {
+  ASSERT_EQ(Run({"demo", "--at", "1700000000000"}).exit_code, 0);
+  ASSERT_EQ(Run({"compact"}).exit_code, 0);
+  std::string dir = db_.substr(std::string("rocksdb:").size());
+  std::string largest;
+  int64_t largest_size = -1;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".sst" &&
+        static_cast<int64_t>(entry.file_size()) > largest_size) {
+      largest = entry.path();
+      largest_size = static_cast<int64_t>(entry.file_size());
+    }
+  }
+  ASSERT_GT(largest_size, 300);
+  std::string bytes = ReadFile(largest);
+  for (int i = 100; i < 200; ++i) bytes[i] = static_cast<char>(~bytes[i]);
+  std::ofstream(largest, std::ios::binary | std::ios::trunc) << bytes;
+
+  CliResult r = Run({"verify"});
+  EXPECT_EQ(r.exit_code, kVerifyFailed) << r.out << r.err;
+  EXPECT_THAT(r.out + r.err, HasSubstr("Corruption"));
+  EXPECT_THAT(r.out + r.err,
+              HasSubstr(std::filesystem::path(largest).filename().string()));
 }
 
 // A store held open for writing by another process: reads go on through a

@@ -188,7 +188,15 @@ class VerifyCommand : public Command {
 
   int Run(Context& ctx, const Args& args) override {
     auto store = ctx.OpenStore(Context::Access::kRead);
-    if (!store.ok()) return ctx.FailStore(store.status());
+    if (!store.ok()) {
+      // A store too corrupt to open is what verify exists to report.
+      if (absl::IsDataLoss(store.status())) {
+        return ctx.Fail(absl::StrCat("problem: the store cannot be opened: ",
+                                     store.status().message()),
+                        kExitVerifyFailed);
+      }
+      return ctx.FailStore(store.status());
+    }
     int64_t total = 0;
     if (absl::StatusOr<DriverStats> stats = (*store)->Stats(); stats.ok()) {
       total = stats->sessions;
