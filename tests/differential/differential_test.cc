@@ -18,8 +18,6 @@
 // Needs node and the oracle (SESSIONLOG_ORACLE), and for "{pg}" a Postgres
 // server (SESSIONLOG_PG_URI); fails, saying what is missing, without them.
 
-#include <unistd.h>
-
 #include <cstdlib>
 #include <functional>
 #include <iostream>
