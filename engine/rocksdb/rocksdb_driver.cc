@@ -1,6 +1,11 @@
 #include "engine/rocksdb/rocksdb_driver.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -37,6 +42,25 @@ namespace keys = rocksdb_keys;
 enum ColumnFamily { kMeta = 0, kSessions, kByAge, kHandles, kEvents, kCount };
 constexpr const char* kColumnFamilyNames[kCount] = {
     "default", "sessions", "by_age", "handles", "events"};
+
+// Written (and synced) before RocksDB creates a store, so that a store whose
+// creation failed half-way is told apart from a foreign RocksDB database.
+constexpr char kCreationMarker[] = "SESSIONLOG";
+
+absl::Status WriteCreationMarker(const std::string& dir) {
+  const std::string path = dir + "/" + kCreationMarker;
+  const char text[] = "sessionlog store\n";
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  bool ok = fd >= 0 && write(fd, text, sizeof(text) - 1) ==
+                           static_cast<ssize_t>(sizeof(text) - 1);
+  ok = ok && fsync(fd) == 0;
+  if (fd >= 0) close(fd);
+  if (!ok) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
 
 absl::string_view View(const rocksdb::Slice& slice) {
   return absl::string_view(slice.data(), slice.size());
@@ -146,7 +170,26 @@ class RocksDbDriver final : public SessionPersistDriver {
 
   absl::Status Write(rocksdb::WriteBatch* batch) {
     if (absl::Status s = guard_.Admit(batch->GetDataSize()); !s.ok()) return s;
-    return Status(db_->Write(write_options_, batch), "write");
+    absl::Status s = Status(db_->Write(write_options_, batch), "write");
+    if (!s.ok()) RememberLogFailure(s);
+    return s;
+  }
+
+  // Debian's librocksdb is built with assertions on: once the WAL writer has
+  // seen an error, SyncWAL() aborts the process
+  // (WritableFileWriter::AssertFalseAndGetStatusForPrevError). So after a
+  // failed write or sync this handle never syncs again; RocksDB refuses
+  // writes too, and reopening the store recovers.
+  void RememberLogFailure(const absl::Status& s) {
+    absl::MutexLock lock(&log_failure_mu_);
+    if (log_failure_.ok()) log_failure_ = s;
+  }
+  absl::Status LogFailure() {
+    absl::MutexLock lock(&log_failure_mu_);
+    if (log_failure_.ok()) return absl::OkStatus();
+    return absl::UnavailableError(absl::StrCat(
+        context_, ": an earlier write failed (", log_failure_.message(),
+        "); this handle can no longer sync. Reopen the store to recover"));
   }
 
   enum class Direction { kOldestFirst, kNewestFirst };
@@ -201,6 +244,9 @@ class RocksDbDriver final : public SessionPersistDriver {
   absl::Mutex sessions_mu_ ABSL_ACQUIRED_BEFORE(SessionState::mu);
   int64_t session_count_ ABSL_GUARDED_BY(sessions_mu_) = 0;
 
+  absl::Mutex log_failure_mu_;
+  absl::Status log_failure_ ABSL_GUARDED_BY(log_failure_mu_);
+
   absl::Mutex sync_mu_;
   bool stopping_ ABSL_GUARDED_BY(sync_mu_) = false;
   std::thread sync_thread_;
@@ -221,16 +267,24 @@ absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
     rocksdb::Status s =
         rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path_, &families);
     if (!s.ok()) return Status(s, "open");
+    // A creation that failed half-way (an I/O error, a kill) leaves the
+    // marker and only some of the column families: open finishes it.
+    const bool created_by_sessionlog = std::filesystem::exists(
+        std::filesystem::path(path_) / kCreationMarker, ec);
     for (const char* name : kColumnFamilyNames) {
-      if (std::find(families.begin(), families.end(), name) == families.end()) {
+      if (std::find(families.begin(), families.end(), name) == families.end() &&
+          !created_by_sessionlog) {
         return absl::FailedPreconditionError(absl::StrCat(
             context_, " is a RocksDB database but not a sessionlog store (no '",
             name, "' column family)"));
       }
     }
-  } else if (!std::filesystem::create_directories(path_, ec) && ec) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot create ", path_, ": ", ec.message()));
+  } else {
+    if (!std::filesystem::create_directories(path_, ec) && ec) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot create ", path_, ": ", ec.message()));
+    }
+    if (absl::Status s = WriteCreationMarker(path_); !s.ok()) return s;
   }
 
   rocksdb::DBOptions db_options;
@@ -253,7 +307,7 @@ absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
     rocksdb::ColumnFamilyOptions cf;
     cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     cf.compression = compression;
-    cf.write_buffer_size = i == kEvents ? (32 << 20) : (4 << 20);
+    cf.write_buffer_size = i == kEvents ? (64 << 20) : (4 << 20);
     cf.max_write_buffer_number = 2;
     if (i == kEvents) {
       cf.compaction_filter_factory = std::make_shared<RetentionFilterFactory>(
@@ -290,7 +344,11 @@ absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
     if (!options().read_only) {
       s = db_->Put(rocksdb::WriteOptions(), cf_[kMeta], keys::kFormatVersionKey,
                    std::to_string(keys::kFormatVersion));
-      if (!s.ok()) return Status(s, "write format version");
+      if (!s.ok()) {
+        absl::Status status = Status(s, "write format version");
+        RememberLogFailure(status);  // The destructor must not sync.
+        return status;
+      }
     }
   } else {
     return Status(s, "read format version");
@@ -803,9 +861,14 @@ absl::StatusOr<DriverStats> RocksDbDriver::DoStats() {
 }
 
 absl::Status RocksDbDriver::SyncAndPublish() {
+  if (absl::Status failed = LogFailure(); !failed.ok()) return failed;
   std::shared_ptr<const WatermarkMap> pending = watermarks_->Pending();
   rocksdb::Status s = db_->SyncWAL();
-  if (!s.ok()) return Status(s, "sync WAL");
+  if (!s.ok()) {
+    absl::Status status = Status(s, "sync WAL");
+    RememberLogFailure(status);
+    return status;
+  }
   watermarks_->Publish(std::move(pending));
   return absl::OkStatus();
 }
