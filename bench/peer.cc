@@ -59,9 +59,14 @@ class DriverPeer final : public Peer {
   std::function<void()> cleanup_;
 };
 
-// Drops a Postgres peer's schema: each peer writes into a schema of its own,
-// so that runs never see each other's rows or leave any behind.
-void DropSchema(const std::string& uri, const std::string& schema) {
+int NextSchemaNumber() {
+  static int next = 0;
+  return next++;
+}
+
+}  // namespace
+
+void DropPostgresSchema(const std::string& uri, const std::string& schema) {
   try {
     pqxx::connection connection(uri);
     pqxx::work work(connection);
@@ -72,13 +77,6 @@ void DropSchema(const std::string& uri, const std::string& schema) {
             schema.c_str(), e.what());
   }
 }
-
-int NextSchemaNumber() {
-  static int next = 0;
-  return next++;
-}
-
-}  // namespace
 
 const std::vector<std::string>& AllPeerNames() {
   static const auto* const kNames = new std::vector<std::string>{
@@ -124,6 +122,7 @@ absl::StatusOr<std::unique_ptr<Peer>> OpenPeer(absl::string_view name,
                              name == "raw-sqlite-sync");
   }
   absl::StatusOr<std::string> uri = PeerUri(name, dir, pg_uri);
+  if (!uri.ok() && !absl::IsInvalidArgument(uri.status())) return uri.status();
   if (!uri.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "unknown peer \"", name,
@@ -144,7 +143,7 @@ absl::StatusOr<std::unique_ptr<Peer>> OpenPeer(absl::string_view name,
   std::function<void()> cleanup;
   if (name == "sessionlog-postgres") {
     cleanup = [uri = *uri, schema = options.postgres_schema] {
-      DropSchema(uri, schema);
+      DropPostgresSchema(uri, schema);
     };
   }
   return std::make_unique<DriverPeer>(*std::move(driver), std::move(cleanup));

@@ -61,6 +61,11 @@ absl::StatusOr<std::string> PeerUri(absl::string_view name,
                                     const std::string& dir,
                                     const std::string& pg_uri);
 
+// Drops a schema that a benchmark made in Postgres: each run writes into
+// schemas of its own, so that runs never see each other's rows, and leaves
+// none behind. Failures are printed, not returned.
+void DropPostgresSchema(const std::string& uri, const std::string& schema);
+
 }  // namespace sessionlog::bench
 
 #endif  // SESSIONLOG_BENCH_PEER_H_
