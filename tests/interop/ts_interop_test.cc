@@ -1,0 +1,162 @@
+// Interop with the TS SDK's example SQL drivers, both ways, for SQLite and
+// Postgres: the TS drivers (tests/interop/ts_sql_drivers.mjs under node, with
+// better-sqlite3 and pg) write records and events and sessionlog reads the
+// same values; then sessionlog writes and the TS drivers read them. Needs
+// node and the npm packages (install_node_packages), and SESSIONLOG_PG_URI
+// for Postgres (tag "external").
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/postgres/pg_test_schema.h"
+#include "engine/postgres/postgres_driver.h"
+#include "engine/sqlite/sqlite_driver.h"
+#include "gtest/gtest.h"
+#include "tests/fault/temp_dir.h"
+#include "tests/interop/store_dump.h"
+
+namespace sessionlog {
+namespace {
+
+// One store both sides can open.
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Open() = 0;
+  // ts_sql_drivers.mjs arguments naming the store.
+  virtual absl::StatusOr<std::vector<std::string>> TsArgs() = 0;
+  // Whether the TS side keeps JSON text byte for byte (SQLite TEXT does;
+  // Postgres JSONB does not).
+  virtual bool KeepsJsonText() const = 0;
+};
+
+class SqliteStore : public Store {
+ public:
+  absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Open() override {
+    return OpenSqliteDriver(file(), DriverOptions());
+  }
+  absl::StatusOr<std::vector<std::string>> TsArgs() override {
+    return std::vector<std::string>{"sqlite", file()};
+  }
+  bool KeepsJsonText() const override { return true; }
+
+ private:
+  std::string file() const { return dir_.Sub("ts.sqlite"); }
+  TempDir dir_;
+};
+
+class PostgresStore : public Store {
+ public:
+  absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Open() override {
+    absl::StatusOr<std::string> uri = PgTestUri();
+    if (!uri.ok()) return uri.status();
+    DriverOptions options;
+    options.postgres_schema = schema_.name();
+    return OpenPostgresDriver(*uri, options);
+  }
+  absl::StatusOr<std::vector<std::string>> TsArgs() override {
+    absl::StatusOr<std::string> uri = PgTestUri();
+    if (!uri.ok()) return uri.status();
+    return std::vector<std::string>{"postgres", *uri, schema_.name()};
+  }
+  bool KeepsJsonText() const override { return false; }
+
+ private:
+  PgTestSchema schema_;
+};
+
+using StoreFactory = std::unique_ptr<Store> (*)();
+
+class TsInteropTest : public ::testing::TestWithParam<StoreFactory> {};
+
+TEST_P(TsInteropTest, TsWritesSessionlogReads) {
+  std::unique_ptr<Store> store = GetParam()();
+  const Fixture fixture = MakeFixture();
+  auto args = store->TsArgs();
+  ASSERT_TRUE(args.ok()) << args.status();
+  std::vector<std::string> write = *args;
+  write.push_back("write");
+  auto written = RunTsDrivers(write, fixture.write_order);
+  ASSERT_TRUE(written.ok()) << written.status();
+
+  auto driver = store->Open();
+  ASSERT_TRUE(driver.ok()) << driver.status();
+  auto lines = ExportLines(**driver);
+  ASSERT_TRUE(lines.ok()) << lines.status();
+  std::string why;
+  EXPECT_TRUE(SameJsonLines(*lines, fixture.export_order, &why)) << why;
+  if (store->KeepsJsonText()) {
+    // JSON.stringify's text is stored and read back unchanged.
+    EXPECT_EQ(*lines, fixture.export_order);
+  }
+  // And sessionlog can go on appending to what the TS driver wrote.
+  auto high = (*driver)->HighestEventIndex("session-10");
+  ASSERT_TRUE(high.ok());
+  EXPECT_EQ(*high, (10 * 3) % 11);
+}
+
+TEST_P(TsInteropTest, SessionlogWritesTsReads) {
+  std::unique_ptr<Store> store = GetParam()();
+  const Fixture fixture = MakeFixture();
+  {
+    auto driver = store->Open();
+    ASSERT_TRUE(driver.ok()) << driver.status();
+    ASSERT_TRUE(WriteLines(**driver, fixture.write_order).ok());
+  }
+  auto args = store->TsArgs();
+  ASSERT_TRUE(args.ok()) << args.status();
+  std::vector<std::string> dump = *args;
+  dump.push_back("dump");
+  auto lines = RunTsDrivers(dump, {});
+  ASSERT_TRUE(lines.ok()) << lines.status();
+  std::string why;
+  EXPECT_TRUE(SameJsonLines(*lines, fixture.export_order, &why)) << why;
+}
+
+TEST_P(TsInteropTest, BothWriteOneStore) {
+  std::unique_ptr<Store> store = GetParam()();
+  const Fixture fixture = MakeFixture();
+  const size_t half = fixture.write_order.size() / 2;
+  std::vector<std::string> first(fixture.write_order.begin(),
+                                 fixture.write_order.begin() + half);
+  std::vector<std::string> second(fixture.write_order.begin() + half,
+                                  fixture.write_order.end());
+  {
+    auto driver = store->Open();
+    ASSERT_TRUE(driver.ok()) << driver.status();
+    ASSERT_TRUE(WriteLines(**driver, first).ok());
+  }
+  auto args = store->TsArgs();
+  ASSERT_TRUE(args.ok());
+  std::vector<std::string> write = *args;
+  write.push_back("write");
+  ASSERT_TRUE(RunTsDrivers(write, second).ok());
+  std::vector<std::string> dump = *args;
+  dump.push_back("dump");
+  auto ts_lines = RunTsDrivers(dump, {});
+  ASSERT_TRUE(ts_lines.ok()) << ts_lines.status();
+  auto driver = store->Open();
+  ASSERT_TRUE(driver.ok());
+  auto our_lines = ExportLines(**driver);
+  ASSERT_TRUE(our_lines.ok());
+  std::string why;
+  EXPECT_TRUE(SameJsonLines(*ts_lines, fixture.export_order, &why)) << why;
+  EXPECT_TRUE(SameJsonLines(*our_lines, fixture.export_order, &why)) << why;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, TsInteropTest,
+    ::testing::Values(
+        +[]() -> std::unique_ptr<Store> {
+          return std::make_unique<SqliteStore>();
+        },
+        +[]() -> std::unique_ptr<Store> {
+          return std::make_unique<PostgresStore>();
+        }),
+    [](const ::testing::TestParamInfo<StoreFactory>& info) {
+      return info.index == 0 ? std::string("Sqlite") : std::string("Postgres");
+    });
+
+}  // namespace
+}  // namespace sessionlog
