@@ -102,6 +102,14 @@ void Acked::AckEvents(int64_t session, int64_t highest) {
   h = std::max(h, highest);
 }
 
+void Acked::Apply(const Ack& ack) {
+  if (ack.kind == Ack::kSession) {
+    AckSession(ack.session);
+  } else {
+    AckEvents(ack.session, ack.index);
+  }
+}
+
 absl::StatusOr<Writer> Writer::Resume(SessionPersistDriver& driver,
                                       uint64_t seed) {
   Writer writer(seed);

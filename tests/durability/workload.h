@@ -45,6 +45,13 @@ int64_t SessionNumber(absl::string_view id);
 SessionRecord MakeRecord(int64_t session);
 SessionEvent MakeEvent(int64_t session, int64_t index);
 
+// One write, as the writer reports it.
+struct Ack {
+  enum Kind : int64_t { kSession = 1, kEvents = 2 } kind;
+  int64_t session;
+  int64_t index;  // kEvents: the highest index of the write.
+};
+
 // What the writer was told succeeded. Only grows.
 struct Acked {
   int64_t highest_session = -1;              // Highest session number created.
@@ -52,13 +59,7 @@ struct Acked {
 
   void AckSession(int64_t session);
   void AckEvents(int64_t session, int64_t highest);
-};
-
-// One write, as the writer reports it.
-struct Ack {
-  enum Kind : int64_t { kSession = 1, kEvents = 2 } kind;
-  int64_t session;
-  int64_t index;  // kEvents: the highest index of the write.
+  void Apply(const Ack& ack);
 };
 
 class Writer {

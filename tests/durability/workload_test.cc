@@ -25,16 +25,9 @@ class WorkloadTest : public ::testing::Test {
     absl::StatusOr<Writer> writer = Writer::Resume(*driver_, seed);
     ASSERT_TRUE(writer.ok()) << writer.status();
     for (int i = 0; i < steps; ++i) {
-      ASSERT_TRUE(writer
-                      ->Step(*driver_,
-                             [this](const Ack& ack) {
-                               if (ack.kind == Ack::kSession) {
-                                 acked_.AckSession(ack.session);
-                               } else {
-                                 acked_.AckEvents(ack.session, ack.index);
-                               }
-                             })
-                      .ok());
+      ASSERT_TRUE(
+          writer->Step(*driver_, [this](const Ack& ack) { acked_.Apply(ack); })
+              .ok());
     }
   }
 
