@@ -1,5 +1,6 @@
 #include "tools/sessionlog/demo_data.h"
 
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/str_format.h"
@@ -60,11 +61,11 @@ class Conversation {
                          {"error", {{"code", code}, {"message", message}}}});
   }
   void Update(Json update) {
-    Add(Sender::kAgent,
-        {{"jsonrpc", "2.0"},
-         {"method", "session/update"},
-         {"params",
-          {{"sessionId", agent_session_id()}, {"update", std::move(update)}}}});
+    Json params = SessionParams();
+    params["update"] = std::move(update);
+    Add(Sender::kAgent, {{"jsonrpc", "2.0"},
+                         {"method", "session/update"},
+                         {"params", std::move(params)}});
   }
 
   // The opening every SDK connection makes.
@@ -88,10 +89,9 @@ class Conversation {
   }
 
   int Prompt(const std::string& text) {
-    return Request(
-        "session/prompt",
-        {{"sessionId", agent_session_id()},
-         {"prompt", Json::array({{{"type", "text"}, {"text", text}}})}});
+    Json params = SessionParams();
+    params["prompt"] = Json::array({{{"type", "text"}, {"text", text}}});
+    return Request("session/prompt", std::move(params));
   }
   void Say(const std::string& text) {
     Update({{"sessionUpdate", "agent_message_chunk"},
@@ -127,6 +127,13 @@ class Conversation {
     return session_->record.agent_session_id.value_or("");
   }
 
+  // {"sessionId": the agent's id}, or {} when the agent gave none (mock).
+  Json SessionParams() const {
+    Json params = Json::object();
+    if (!agent_session_id().empty()) params["sessionId"] = agent_session_id();
+    return params;
+  }
+
   void Add(Sender sender, Json payload) {
     SessionEvent event;
     event.id = ids_->Next();
@@ -158,7 +165,10 @@ DemoSession NewSession(IdSource& ids, const std::string& id,
   if (with_agent_session_id) r.agent_session_id = ids.Next();
   r.last_connection_id = ids.Next();
   r.created_at = created_at;
-  r.sandbox_id = "docker/" + ids.Next().substr(0, 12);
+  std::string container = ids.Next();
+  container.erase(std::remove(container.begin(), container.end(), '-'),
+                  container.end());
+  r.sandbox_id = "docker/" + container.substr(0, 12);
   return session;
 }
 
