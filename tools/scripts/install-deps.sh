@@ -16,6 +16,7 @@ packages=(
   libcpp-httplib-dev libssl-dev  # the thin client's HTTP(S)
   gnuplot-nox                # benchmark plots
   tmux                       # pseudo-terminal tests of the CLI
+  tzdata                     # the CLI's local-time tests set TZ to named zones
   nodejs npm                 # the oracle (the real TS SDK) and the sandbox-agent server
   pkg-config
   libsimdjson-dev           # fast JSON validation on the write path
