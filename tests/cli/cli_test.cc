@@ -387,6 +387,25 @@ TEST_F(CliTest, LiveStoreIsReadableAndLockedForWriters) {
       << "the live writer's session never became visible";
   EXPECT_EQ(sessions[0]["id"], "s-live");
 
+  // An event line from the live writer shows up too, although the writer
+  // keeps the store open and its input open: import writes what it has read
+  // when its input pauses, and a read-only open sees the writer's log.
+  std::string event =
+      R"({"event":{"id":"e1","eventIndex":1,"sessionId":"s-live","createdAt":2,"connectionId":"c","sender":"agent","payload":{"live":true}}})"
+      "\n";
+  ASSERT_EQ(write(fd, event.data(), event.size()),
+            static_cast<ssize_t>(event.size()));
+  Json events;
+  for (int i = 0; i < 100; ++i) {
+    CliResult r = Run({"events", "s-live", "--json"});
+    if (r.exit_code == 0) events = Json::parse(r.out, nullptr, false);
+    if (events.is_array() && events.size() == 1) break;
+    usleep(100 * 1000);
+  }
+  ASSERT_TRUE(events.is_array() && events.size() == 1)
+      << "the live writer's event never became visible";
+  EXPECT_EQ(events[0]["payload"]["live"], true);
+
   CliResult locked = Run({"compact"});
   EXPECT_EQ(locked.exit_code, kStoreUnavailable);
   EXPECT_THAT(locked.err, HasSubstr("lock"));

@@ -1,5 +1,8 @@
 // sessionlog import: applies JSON Lines (as `export` writes them) to a store.
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -80,6 +83,11 @@ class Importer {
   int64_t events_ = 0;
 };
 
+bool StdinIsRegularFile() {
+  struct stat st;
+  return fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 class ImportCommand : public Command {
  public:
   const Spec& spec() const override {
@@ -132,7 +140,16 @@ class ImportCommand : public Command {
     std::string text;
     int64_t line = 0, bytes = 0, bad_line = 0;
     absl::Status s;
-    while (s.ok() && std::getline(*in, text)) {
+    // From a pipe, input may pause (e.g. `tail -f --json | ... | import -`):
+    // then what was read is written at once rather than held for a full batch,
+    // so readers of the store see it.
+    const bool streaming = source == "-" && !StdinIsRegularFile();
+    while (s.ok()) {
+      if (streaming && in->rdbuf()->in_avail() <= 0) {
+        s = importer.FlushEvents(&bad_line);
+        if (!s.ok()) break;
+      }
+      if (!std::getline(*in, text)) break;
       ++line;
       bytes += static_cast<int64_t>(text.size()) + 1;
       progress.Update(bytes);
