@@ -22,6 +22,7 @@
 #include "absl/time/clock.h"
 #include "api/validation.h"
 #include "engine/rocksdb/disk_guard.h"
+#include "engine/rocksdb/info_log.h"
 #include "engine/rocksdb/keys.h"
 #include "engine/rocksdb/retention_filter.h"
 #include "engine/rocksdb/rocksdb_status.h"
@@ -295,6 +296,10 @@ absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
   db_options.keep_log_file_num = 3;
   db_options.paranoid_checks = true;
   if (env != nullptr) db_options.env = env;
+  // RocksDB's own LOG writer aborts the process after a failed append (a
+  // full disk); see info_log.h. A read-only instance keeps RocksDB's.
+  if (!options().read_only)
+    db_options.info_log = OpenErrorTolerantInfoLog(path_);
 
   auto block_cache = rocksdb::NewLRUCache(32 << 20);
   rocksdb::BlockBasedTableOptions table;
