@@ -96,6 +96,9 @@ absl::StatusOr<GlobalOptions> ResolveGlobalOptions(const Args& args,
     if (!limit.ok()) return limit.status();
     options.driver.max_events_per_session = *limit;
   }
+  if (auto schema = args.Get("pg-schema")) {
+    options.driver.postgres_schema = *schema;
+  }
   options.json = args.Has("json");
   std::string color = args.Get("color").value_or("auto");
   if (color == "always") {
@@ -125,6 +128,8 @@ const std::vector<FlagSpec>& GlobalFlags() {
        "session limit the store is opened with (default 1024)"},
       {"max-events-per-session", "N|none",
        "per-session event limit the store is opened with (default 500)"},
+      {"pg-schema", "NAME",
+       "postgresql:// stores: the schema holding the tables (default public)"},
       {"json", "", "machine-readable JSON output"},
       {"color", "WHEN", "auto (default: only on a terminal), always, never"},
       {"quiet", "", "no progress bars"},
