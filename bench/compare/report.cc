@@ -362,6 +362,7 @@ absl::Status WriteReport(const Json& all, const std::string& out_dir) {
       absl::StrAppend(&md, table, "\n");
     }
     absl::StrAppend(&md, "![", plot.phase, "](", plot.phase, ".png)\n\n");
+    if (titles.empty()) continue;  // Nothing measured: no plot.
     const std::string dat_file = out_dir + "/" + plot.phase + ".dat";
     std::ofstream(dat_file) << dat.str();
     gp += PlotLines(out_dir + "/" + plot.phase + ".png", dat_file, titles,
