@@ -206,6 +206,24 @@ class PostgresBackend final : public SqlBackend {
                           [](pqxx::work& txn) { txn.exec("SELECT 1"); });
   }
 
+  absl::Status Compact() override {
+    // VACUUM cannot run inside a transaction block.
+    absl::StatusOr<std::unique_ptr<Connection>> c = Acquire();
+    if (!c.ok()) return c.status();
+    absl::Status status;
+    try {
+      pqxx::nontransaction txn(*(*c)->conn);
+      txn.exec(absl::StrCat("VACUUM ", SessionsTable(dialect_)));
+      txn.exec(absl::StrCat("VACUUM ", EventsTable(dialect_)));
+    } catch (...) {
+      Failure failure = CurrentException("vacuuming the tables");
+      if (failure.connection_broken) (*c)->broken = true;
+      status = failure.status;
+    }
+    Release(*std::move(c));
+    return status;
+  }
+
  private:
   absl::Status RunBody(Connection& c,
                        absl::FunctionRef<absl::Status(SqlTransaction&)> body,

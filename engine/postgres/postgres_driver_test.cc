@@ -186,6 +186,17 @@ TEST_F(PostgresDriverTest, EvictionHoldsUnderConcurrentDrivers) {
   EXPECT_GT(stats->disk_bytes, 0);
 }
 
+TEST_F(PostgresDriverTest, CompactVacuumsAndKeepsTheData) {
+  auto driver = Open();
+  ASSERT_TRUE(driver.ok());
+  ASSERT_TRUE((*driver)->InsertEvent(Event("keep", 1)).ok());
+  ASSERT_TRUE((*driver)->InsertEvent(Event("drop", 1)).ok());
+  ASSERT_TRUE((*driver)->DeleteSession("drop").ok());
+  absl::Status s = (*driver)->Compact();
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(*(*driver)->HighestEventIndex("keep"), 1);
+}
+
 TEST_F(PostgresDriverTest, NulEscapeInAPayloadIsAClearError) {
   auto driver = Open();
   ASSERT_TRUE(driver.ok());

@@ -59,6 +59,8 @@ class SqlBackend {
   virtual absl::Status Flush() = 0;
   // The database's own consistency check; DataLoss naming what is corrupt.
   virtual absl::Status CheckIntegrity() = 0;
+  // Gives the space of deleted rows back (VACUUM).
+  virtual absl::Status Compact() = 0;
 };
 
 }  // namespace sessionlog

@@ -214,6 +214,15 @@ class SqlDriver final : public SessionPersistDriver {
     return backend_->CheckIntegrity();
   }
 
+  absl::Status DoCompact() override {
+    if (options().read_only) {
+      return absl::FailedPreconditionError(
+          "the store was opened read_only; compaction writes, so it is "
+          "refused");
+    }
+    return backend_->Compact();
+  }
+
  private:
   static SqlValue Text(absl::string_view s) { return std::string(s); }
 

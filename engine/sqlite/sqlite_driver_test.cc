@@ -215,6 +215,43 @@ TEST(SqliteDriverTest, CheckIntegrityReportsACorruptFile) {
   EXPECT_THAT(s.message(), HasSubstr("s.db"));
 }
 
+TEST(SqliteDriverTest, CompactGivesDeletedSpaceBack) {
+  TempDir dir;
+  DriverOptions options;
+  options.max_events_per_session = kNoLimit;
+  auto driver = OpenSqliteDriver(dir.Sub("c.db"), options);
+  ASSERT_TRUE(driver.ok());
+  std::vector<SessionEvent> batch;
+  for (int i = 1; i <= 3000; ++i) batch.push_back(Event("big", i));
+  ASSERT_TRUE((*driver)->InsertEvents(batch).ok());
+  ASSERT_TRUE((*driver)->Compact().ok());
+  const int64_t full = (*driver)->Stats()->disk_bytes;
+  ASSERT_TRUE((*driver)->DeleteSession("big").ok());
+  ASSERT_TRUE((*driver)->Compact().ok());
+  const int64_t after = (*driver)->Stats()->disk_bytes;
+  EXPECT_LT(after * 4, full) << full << " -> " << after;
+}
+
+TEST(SqliteDriverTest, AWriterHeldTooLongIsUnavailable) {
+  TempDir dir;
+  const std::string path = dir.Sub("busy.db");
+  auto driver = OpenSqliteDriver(path, DriverOptions());
+  ASSERT_TRUE(driver.ok());
+  // Another process's writer holds the write lock past the busy timeout.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  absl::Status s = (*driver)->InsertEvent(Event("s", 1));
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  EXPECT_THAT(s.message(), HasSubstr("busy.db"));
+  // Reads go on meanwhile (WAL), and writes work once the lock is gone.
+  EXPECT_TRUE((*driver)->HighestEventIndex("s").ok());
+  sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  EXPECT_TRUE((*driver)->InsertEvent(Event("s", 1)).ok());
+}
+
 TEST(SqliteDriverTest, TwoConnectionsShareOneFile) {
   TempDir dir;
   const std::string path = dir.Sub("shared.db");
