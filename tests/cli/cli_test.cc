@@ -103,6 +103,10 @@ TEST_F(CliTest, DemoWritesReopensAndShowsAReplay) {
   EXPECT_TRUE(absl::StartsWith(demo["db"].get<std::string>(), "rocksdb:"));
   EXPECT_EQ(RunCli({"--db", demo["db"], "ls", "--json"}).exit_code, 0);
   EXPECT_EQ(RunCli({"--db", "memory:", "demo"}).exit_code, kUsage);
+  // A second demo into the same store says so instead of colliding.
+  CliResult again = Run({"demo"});
+  EXPECT_EQ(again.exit_code, kUsage);
+  EXPECT_THAT(again.err, HasSubstr("already holds the demo sessions"));
 }
 
 // Flips bytes in the largest table file of a compacted store: verify must
@@ -127,6 +131,9 @@ TEST_F(CliTest, VerifyFindsCorruption) {
 
   CliResult r = Run({"verify"});
   EXPECT_EQ(r.exit_code, kVerifyFailed) << r.out << r.err;
+  Json json = ParseJson(Run({"verify", "--json"}));
+  EXPECT_EQ(json["ok"], false);
+  EXPECT_FALSE(json["findings"].empty());
   EXPECT_THAT(r.out + r.err, HasSubstr("Corruption"));
   EXPECT_THAT(r.out + r.err,
               HasSubstr(std::filesystem::path(largest).filename().string()));

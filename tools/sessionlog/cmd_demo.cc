@@ -77,6 +77,15 @@ class DemoCommand : public Command {
     {
       auto store = ctx.OpenStore(uri, Context::Access::kCreate);
       if (!store.ok()) return ctx.FailStore(store.status());
+      // The demo's ids are fixed, so a second run into the same store would
+      // collide with the first one's events (same index, other time).
+      if ((*store)->GetSession(kDemoReplaySession).ok()) {
+        return ctx.Fail(absl::StrCat(uri,
+                                     " already holds the demo sessions; give "
+                                     "a fresh --db, or omit --db for a "
+                                     "temporary store"),
+                        kExitUsage);
+      }
       for (const DemoSession& session : sessions) {
         if (absl::Status s = (*store)->UpdateSession(session.record); !s.ok()) {
           return ctx.FailStore(s);

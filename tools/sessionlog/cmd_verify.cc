@@ -191,9 +191,19 @@ class VerifyCommand : public Command {
     if (!store.ok()) {
       // A store too corrupt to open is what verify exists to report.
       if (absl::IsDataLoss(store.status())) {
-        return ctx.Fail(absl::StrCat("problem: the store cannot be opened: ",
-                                     store.status().message()),
-                        kExitVerifyFailed);
+        std::string message = absl::StrCat("the store cannot be opened: ",
+                                           store.status().message());
+        if (ctx.options.json) {
+          OrderedJson json;
+          json["ok"] = false;
+          json["sessions"] = 0;
+          json["events"] = 0;
+          json["unlistedEvents"] = nullptr;
+          json["findings"] = OrderedJson::array(
+              {OrderedJson{{"session", nullptr}, {"message", message}}});
+          ctx.out << DumpJson(json) << "\n";
+        }
+        return ctx.Fail(absl::StrCat("problem: ", message), kExitVerifyFailed);
       }
       return ctx.FailStore(store.status());
     }
