@@ -1,0 +1,185 @@
+// The client against a fake server that misbehaves on cue (the real server is
+// in tests/e2e).
+
+#include "api/client/client.h"
+
+#include <atomic>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "api/client/fake_server.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace sessionlog {
+namespace {
+
+// A server that is healthy and answers POST /v1/acp/* with `reply(request)`.
+class FakeAgentServer {
+ public:
+  explicit FakeAgentServer(
+      std::function<std::string(const nlohmann::json&)> reply)
+      : reply_(std::move(reply)) {
+    fake_.server().Get(
+        "/v1/health", [](const httplib::Request&, httplib::Response& res) {
+          res.set_content("{\"status\":\"ok\"}", "application/json");
+        });
+    fake_.server().Post(R"(/v1/acp/.*)", [this](const httplib::Request& req,
+                                                httplib::Response& res) {
+      res.set_content(reply_(nlohmann::json::parse(req.body)),
+                      "application/json");
+    });
+    fake_.server().Get(
+        R"(/v1/acp/.*)", [](const httplib::Request&, httplib::Response& res) {
+          res.status = 404;  // No stream: everything comes in the POST bodies.
+        });
+    fake_.server().Delete(R"(/v1/acp/.*)",
+                          [](const httplib::Request&, httplib::Response&) {});
+    started_ = fake_.Start();
+  }
+  bool started() const { return started_; }
+  std::string base_url() const { return fake_.base_url(); }
+
+ private:
+  std::function<std::string(const nlohmann::json&)> reply_;
+  FakeServer fake_;
+  bool started_ = false;
+};
+
+std::string Echo(const nlohmann::json& request) {
+  return nlohmann::json{{"jsonrpc", "2.0"},
+                        {"id", request["id"]},
+                        {"result", {{"sessionId", "agent-1"}}}}
+      .dump();
+}
+
+std::unique_ptr<Client> ConnectTo(const FakeAgentServer& server) {
+  ClientOptions options;
+  options.base_url = server.base_url();
+  options.health_monitor_interval = absl::ZeroDuration();
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
+  EXPECT_TRUE(client.ok()) << client.status();
+  return client.ok() ? *std::move(client) : nullptr;
+}
+
+std::vector<SessionEvent> Events(Client& client, const std::string& id) {
+  ListEventsRequest request;
+  request.session_id = id;
+  absl::StatusOr<Page<SessionEvent>> page = client.ListEvents(request);
+  EXPECT_TRUE(page.ok()) << page.status();
+  return page.ok() ? page->items : std::vector<SessionEvent>{};
+}
+
+TEST(ClientTest, MalformedRepliesAreErrorsAndNeverStored) {
+  for (const auto& [name, bad] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"not JSON", "<html>oops"},
+           {"not an object", "[1,2]"},
+           {"not JSON-RPC 2.0", R"({"id":1,"result":{}})"},
+           {"another request's reply",
+            R"({"jsonrpc":"2.0","id":99,"result":{}})"},
+           {"both result and error",
+            R"({"jsonrpc":"2.0","id":1,"result":{},"error":{}})"}}) {
+    FakeAgentServer server([&](const nlohmann::json&) { return bad; });
+    ASSERT_TRUE(server.started());
+    std::unique_ptr<Client> client = ConnectTo(server);
+    ASSERT_NE(client, nullptr);
+    CreateSessionRequest request;
+    request.agent = "mock";
+    request.id = "s1";
+    absl::StatusOr<SessionRecord> record = client->CreateSession(request);
+    EXPECT_EQ(record.status().code(), absl::StatusCode::kInternal)
+        << name << ": " << record.status();
+    EXPECT_TRUE(absl::StrContains(record.status().message(), "malformed"))
+        << record.status();
+    // The initialize request was sent, so it is stored; the reply is not.
+    std::vector<SessionEvent> events = Events(*client, "s1");
+    ASSERT_EQ(events.size(), 1u) << name;
+    EXPECT_EQ(events[0].sender, Sender::kClient);
+    EXPECT_FALSE(client->GetSession("s1").ok()) << name;
+  }
+}
+
+TEST(ClientTest, JsonRpcErrorIsStoredAndReturned) {
+  FakeAgentServer server([](const nlohmann::json& request) {
+    if (request["method"] == "session/prompt") {
+      return nlohmann::json{{"jsonrpc", "2.0"},
+                            {"id", request["id"]},
+                            {"error", {{"code", -32000}, {"message", "busy"}}}}
+          .dump();
+    }
+    return Echo(request);
+  });
+  ASSERT_TRUE(server.started());
+  std::unique_ptr<Client> client = ConnectTo(server);
+  ASSERT_NE(client, nullptr);
+  CreateSessionRequest request;
+  request.agent = "mock";
+  request.id = "s1";
+  absl::StatusOr<SessionRecord> record = client->CreateSession(request);
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(record->agent_session_id, "agent-1");
+  absl::StatusOr<std::string> reply = client->Prompt("s1", "hi");
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnknown);
+  EXPECT_TRUE(absl::StrContains(reply.status().message(), "-32000"));
+  std::vector<SessionEvent> events = Events(*client, "s1");
+  ASSERT_EQ(events.size(), 6u);
+  EXPECT_EQ(events.back().sender, Sender::kAgent);
+  EXPECT_TRUE(absl::StrContains(events.back().payload_json, "busy"));
+  // The prompt carried the agent's session id.
+  EXPECT_TRUE(absl::StrContains(events[4].payload_json, "\"agent-1\""));
+}
+
+TEST(ClientTest, CreateRefusesAStoredIdAndResumeAnUnknownOne) {
+  FakeAgentServer server(Echo);
+  ASSERT_TRUE(server.started());
+  std::unique_ptr<Client> client = ConnectTo(server);
+  ASSERT_NE(client, nullptr);
+  CreateSessionRequest request;
+  request.agent = "mock";
+  request.id = "s1";
+  ASSERT_TRUE(client->CreateSession(request).ok());
+  EXPECT_EQ(client->CreateSession(request).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(client->ResumeSession("nope").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(client->Prompt("nope", "x").status().code(),
+            absl::StatusCode::kNotFound);
+  request.agent.clear();
+  EXPECT_EQ(client->CreateSession(request).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      client->PromptBlocks("s1", "{\"not\":\"an array\"}").status().code(),
+      absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ClientTest, ConnectRefusesBadOptions) {
+  ClientOptions options;
+  EXPECT_EQ(Client::Connect(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options.base_url = "ftp://127.0.0.1:1";
+  EXPECT_EQ(Client::Connect(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options.base_url = "http://127.0.0.1:1";
+  options.replay_max_events = 0;
+  EXPECT_EQ(Client::Connect(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options.replay_max_events = 50;
+  options.replay_max_chars = 0;
+  EXPECT_EQ(Client::Connect(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ClientTest, HttpsBaseUrlIsAccepted) {
+  // Nothing listens there: the URL is taken, and the failure is the
+  // connection's, not the scheme's.
+  ClientOptions options;
+  options.base_url = "https://127.0.0.1:1/prefix/";
+  options.health_deadline = absl::Milliseconds(100);
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
+  EXPECT_EQ(client.status().code(), absl::StatusCode::kUnavailable)
+      << client.status();
+}
+
+}  // namespace
+}  // namespace sessionlog

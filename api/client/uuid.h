@@ -1,0 +1,15 @@
+// Random (version 4) UUIDs, for connection and event ids, as the SDK uses.
+
+#ifndef SESSIONLOG_API_CLIENT_UUID_H_
+#define SESSIONLOG_API_CLIENT_UUID_H_
+
+#include <string>
+
+namespace sessionlog {
+
+// "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", lowercase. Thread-safe.
+std::string NewUuidV4();
+
+}  // namespace sessionlog
+
+#endif  // SESSIONLOG_API_CLIENT_UUID_H_
