@@ -22,7 +22,7 @@ class TailCommand : public Command {
   const Spec& spec() const override {
     static const Spec* spec = new Spec{
         "tail",
-        "ID [-f] [-n N] [--interval MS]",
+        "ID [-f] [-n N] [--interval MS] [--wide]",
         "Print a session's newest events; with -f, follow new ones.",
         "Prints the newest N events (default 10) in the format of `events`, "
         "then with -f waits\nfor new events and prints each as it arrives, "
@@ -37,7 +37,8 @@ class TailCommand : public Command {
           "how many of the newest events to print first "
           "(default 10; 0 for none)",
           'n'},
-         {"interval", "MS", "with -f, how often to poll (default 500)"}},
+         {"interval", "MS", "with -f, how often to poll (default 500)"},
+         {"wide", "", "do not cut the TEXT column"}},
         {"tail fix-flaky-test", "tail fix-flaky-test -f",
          "tail fix-flaky-test -f --json | jq -c .payload"},
         1,
@@ -60,7 +61,7 @@ class TailCommand : public Command {
                       kExitUsage);
     }
     const bool follow = args.Has("follow");
-    const bool wide = false;
+    const bool wide = args.Has("wide");
 
     auto store = ctx.OpenStore(Context::Access::kRead);
     if (!store.ok()) return ctx.FailStore(store.status());
