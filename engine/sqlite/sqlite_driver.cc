@@ -1,12 +1,9 @@
 #include "engine/sqlite/sqlite_driver.h"
 
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <array>
-#include <cmath>
 #include <string>
 #include <thread>
 #include <utility>
@@ -20,20 +17,22 @@
 #include "engine/sql/sql_backend.h"
 #include "engine/sql/sql_driver.h"
 #include "engine/sql/statements.h"
+#include "engine/sqlite/sqlite_connection.h"
 
 namespace sessionlog {
 namespace {
 
-constexpr int kBusyTimeoutMs = 5000;
+// Readers beyond this wait for one another; WAL lets them all run beside the
+// one writer.
+constexpr int kMaxReaders = 4;
 
-class SqliteBackend final : public SqlBackend, private SqlTransaction {
+class SqliteBackend final : public SqlBackend {
  public:
   SqliteBackend(std::string path, const DriverOptions& options)
-      : path_(std::move(path)), options_(options) {
-    for (int i = 0; i < kStmtCount; ++i) {
-      texts_[i] = StatementText(dialect_, static_cast<Stmt>(i));
-    }
-  }
+      : path_(std::move(path)),
+        options_(options),
+        synchronous_(options.durability == Durability::kFsync ? "FULL"
+                                                              : "NORMAL") {}
 
   ~SqliteBackend() override {
     {
@@ -41,39 +40,37 @@ class SqliteBackend final : public SqlBackend, private SqlTransaction {
       stopping_ = true;
     }
     if (sync_thread_.joinable()) sync_thread_.join();
-    for (sqlite3_stmt* stmt : prepared_) sqlite3_finalize(stmt);
-    if (db_ != nullptr) sqlite3_close_v2(db_);
   }
 
   absl::Status Open() {
     struct stat st;
     const bool exists = ::stat(path_.c_str(), &st) == 0;
     if (!exists && (!options_.create_if_missing || options_.read_only)) {
-      return absl::NotFoundError(
-          absl::StrCat(Name(), ": no such file (create_if_missing is off)"));
+      return absl::NotFoundError(absl::StrCat(
+          "sqlite:", path_, ": no such file (create_if_missing is off)"));
     }
-    int flags = SQLITE_OPEN_NOMUTEX;
-    flags |= options_.read_only ? SQLITE_OPEN_READONLY
-                                : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    int rc = sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr);
-    if (rc != SQLITE_OK) return Error(rc, "opening the file");
-    sqlite3_extended_result_codes(db_, 1);
-    sqlite3_busy_timeout(db_, kBusyTimeoutMs);
-    const char* sync =
-        options_.durability == Durability::kFsync ? "FULL" : "NORMAL";
-    if (!options_.read_only) {
-      if (absl::Status s = Exec("PRAGMA journal_mode=WAL"); !s.ok()) return s;
+    if (options_.read_only) {
+      // Fails here, not at the first call, on a file that is no database.
+      absl::StatusOr<std::unique_ptr<SqliteConnection>> reader = NewReader();
+      if (!reader.ok()) return reader.status();
+      absl::StatusOr<std::vector<std::string>> probe =
+          (*reader)->QueryText("PRAGMA schema_version");
+      if (!probe.ok()) return probe.status();
+      Release(*std::move(reader));
+      return absl::OkStatus();
     }
-    if (absl::Status s = Exec(absl::StrCat("PRAGMA synchronous=", sync));
-        !s.ok()) {
+    absl::StatusOr<std::unique_ptr<SqliteConnection>> writer =
+        SqliteConnection::Open(path_, /*read_only=*/false, synchronous_);
+    if (!writer.ok()) return writer.status();
+    absl::MutexLock lock(&writer_mu_);
+    writer_ = *std::move(writer);
+    if (absl::Status s = writer_->Exec("PRAGMA journal_mode=WAL"); !s.ok()) {
       return s;
     }
-    if (!options_.read_only) {
-      if (absl::Status s = CreateSchema(); !s.ok()) return s;
-      if (options_.durability == Durability::kProcessCrash &&
-          options_.background_sync_interval > absl::ZeroDuration()) {
-        sync_thread_ = std::thread([this] { SyncLoop(); });
-      }
+    if (absl::Status s = CreateSchema(); !s.ok()) return s;
+    if (options_.durability == Durability::kProcessCrash &&
+        options_.background_sync_interval > absl::ZeroDuration()) {
+      sync_thread_ = std::thread([this] { SyncLoop(); });
     }
     return absl::OkStatus();
   }
@@ -81,18 +78,18 @@ class SqliteBackend final : public SqlBackend, private SqlTransaction {
   absl::Status InTransaction(
       Mode mode,
       absl::FunctionRef<absl::Status(SqlTransaction&)> body) override {
-    absl::MutexLock lock(&mu_);
-    if (absl::Status s =
-            Exec(mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
-        !s.ok()) {
-      return s;
+    if (mode == Mode::kWrite) {
+      absl::MutexLock lock(&writer_mu_);
+      if (writer_ == nullptr) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "sqlite:", path_, ": opened read_only; writes are refused"));
+      }
+      return writer_->InTransaction(mode, body);
     }
-    absl::Status s = body(*this);
-    if (s.ok()) {
-      s = Exec("COMMIT");
-      if (s.ok()) return s;
-    }
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    absl::StatusOr<std::unique_ptr<SqliteConnection>> reader = Acquire();
+    if (!reader.ok()) return reader.status();
+    absl::Status s = (*reader)->InTransaction(mode, body);
+    Release(*std::move(reader));
     return s;
   }
 
@@ -116,113 +113,68 @@ class SqliteBackend final : public SqlBackend, private SqlTransaction {
   }
 
   absl::Status CheckIntegrity() override {
-    absl::MutexLock lock(&mu_);
-    sqlite3_stmt* stmt = nullptr;
-    int rc =
-        sqlite3_prepare_v2(db_, "PRAGMA integrity_check", -1, &stmt, nullptr);
-    if (rc != SQLITE_OK) return Error(rc, "starting integrity_check");
+    absl::StatusOr<std::unique_ptr<SqliteConnection>> reader = Acquire();
+    if (!reader.ok()) return reader.status();
+    absl::StatusOr<std::vector<std::string>> lines =
+        (*reader)->QueryText("PRAGMA integrity_check");
+    Release(*std::move(reader));
+    if (!lines.ok()) return lines.status();
     std::vector<std::string> problems;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      const unsigned char* text = sqlite3_column_text(stmt, 0);
-      std::string line = text ? reinterpret_cast<const char*>(text) : "";
+    for (const std::string& line : *lines) {
       if (line != "ok" && problems.size() < 10) problems.push_back(line);
     }
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_DONE) return Error(rc, "running integrity_check");
     if (!problems.empty()) {
-      return absl::DataLossError(
-          absl::StrCat(Name(), ": PRAGMA integrity_check found corruption: ",
-                       absl::StrJoin(problems, "; ")));
+      return absl::DataLossError(absl::StrCat(
+          "sqlite:", path_, ": PRAGMA integrity_check found corruption: ",
+          absl::StrJoin(problems, "; ")));
     }
     return absl::OkStatus();
   }
 
   absl::Status Compact() override {
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(&writer_mu_);
+    if (writer_ == nullptr) {
+      return absl::FailedPreconditionError("opened read_only");
+    }
     // VACUUM rewrites the file without the deleted rows; the checkpoint then
     // empties the WAL that VACUUM filled.
-    if (absl::Status s = Exec("VACUUM"); !s.ok()) return s;
-    return Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    if (absl::Status s = writer_->Exec("VACUUM"); !s.ok()) return s;
+    return writer_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
   }
 
  private:
-  std::string Name() const { return absl::StrCat("sqlite:", path_); }
-
   static int64_t FileSize(const std::string& file) {
     struct stat st;
     return ::stat(file.c_str(), &st) == 0 ? st.st_size : 0;
   }
 
-  absl::Status Error(int rc, absl::string_view doing) const {
-    const char* detail =
-        db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
-    std::string msg = absl::StrCat(Name(), ": ", detail, " (", doing, ")");
-    switch (rc & 0xff) {
-      case SQLITE_BUSY:
-      case SQLITE_LOCKED:
-        return absl::UnavailableError(absl::StrCat(
-            msg, "; another connection held the lock for more than ",
-            kBusyTimeoutMs, " ms, retry later"));
-      case SQLITE_CONSTRAINT:
-        if (rc == SQLITE_CONSTRAINT_UNIQUE ||
-            rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-          return absl::AlreadyExistsError(msg);
-        }
-        return absl::FailedPreconditionError(absl::StrCat(
-            msg, "; the table's constraints differ from sessionlog's"));
-      case SQLITE_CORRUPT:
-      case SQLITE_NOTADB:
-        return absl::DataLossError(msg);
-      case SQLITE_FULL:
-        return absl::ResourceExhaustedError(msg);
-      case SQLITE_READONLY:
-        return absl::FailedPreconditionError(msg);
-      case SQLITE_CANTOPEN:
-        return absl::NotFoundError(msg);
-      default:
-        return absl::InternalError(msg);
-    }
+  absl::Status CreateSchema() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_) {
+    return writer_->InTransaction(
+        Mode::kWrite, [&](SqlTransaction&) { return CreateSchemaIn(); });
   }
 
-  absl::Status Exec(const std::string& sql) {
-    char* err = nullptr;
-    int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
-    sqlite3_free(err);
-    if (rc != SQLITE_OK) return Error(rc, sql.substr(0, 60));
-    return absl::OkStatus();
-  }
-
-  absl::Status CreateSchema() {
-    absl::MutexLock lock(&mu_);
-    if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
-    absl::Status s = CreateSchemaInTransaction();
-    if (s.ok()) s = Exec("COMMIT");
-    if (!s.ok()) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    return s;
-  }
-
-  absl::Status CreateSchemaInTransaction() {
+  absl::Status CreateSchemaIn() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_) {
     // Tables first, then any column an older TS driver did not create, then
     // the indexes (which may name those columns).
-    std::vector<std::string> statements = SchemaStatements(dialect_);
     std::vector<std::string> indexes;
-    for (const std::string& sql : statements) {
+    for (const std::string& sql : SchemaStatements(dialect_)) {
       if (!absl::StartsWith(sql, "CREATE TABLE")) {
         indexes.push_back(sql);
         continue;
       }
-      if (absl::Status s = Exec(sql); !s.ok()) return s;
+      if (absl::Status s = writer_->Exec(sql); !s.ok()) return s;
     }
     for (const char* table : {"sessions", "events"}) {
-      absl::StatusOr<std::vector<std::string>> columns = ColumnNames(table);
+      absl::StatusOr<std::vector<std::string>> columns = writer_->QueryText(
+          absl::StrCat("SELECT name FROM pragma_table_info('", table, "')"));
       if (!columns.ok()) return columns.status();
       for (const std::string& sql :
            AddMissingColumns(dialect_, table, *columns)) {
-        if (absl::Status s = Exec(sql); !s.ok()) return s;
+        if (absl::Status s = writer_->Exec(sql); !s.ok()) return s;
       }
     }
     for (const std::string& sql : indexes) {
-      absl::Status s = Exec(sql);
+      absl::Status s = writer_->Exec(sql);
       if (absl::IsAlreadyExists(s)) {
         return absl::FailedPreconditionError(absl::StrCat(
             s.message(),
@@ -235,93 +187,36 @@ class SqliteBackend final : public SqlBackend, private SqlTransaction {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::vector<std::string>> ColumnNames(const char* table) {
-    sqlite3_stmt* stmt = nullptr;
-    std::string sql = absl::StrCat("PRAGMA table_info(", table, ")");
-    int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr);
-    if (rc != SQLITE_OK) return Error(rc, sql);
-    std::vector<std::string> names;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      names.emplace_back(
-          reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1)));
-    }
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_DONE) return Error(rc, sql);
-    return names;
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> NewReader() {
+    return SqliteConnection::Open(path_, /*read_only=*/true, synchronous_);
   }
 
-  // SqlTransaction, called with mu_ held inside InTransaction.
-  absl::StatusOr<int64_t> Run(Stmt which, absl::Span<const SqlValue> params,
-                              std::vector<SqlRow>* rows) override
-      ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    const int i = static_cast<int>(which);
-    if (texts_[i].empty()) return 0;
-    if (prepared_[i] == nullptr) {
-      int rc =
-          sqlite3_prepare_v3(db_, texts_[i].c_str(), -1,
-                             SQLITE_PREPARE_PERSISTENT, &prepared_[i], nullptr);
-      if (rc != SQLITE_OK) return Error(rc, "preparing a statement");
-    }
-    sqlite3_stmt* stmt = prepared_[i];
-    for (size_t p = 0; p < params.size(); ++p) {
-      const int n = static_cast<int>(p) + 1;
-      int rc = SQLITE_OK;
-      if (const int64_t* v = std::get_if<int64_t>(&params[p])) {
-        rc = sqlite3_bind_int64(stmt, n, *v);
-      } else if (const std::string* t = std::get_if<std::string>(&params[p])) {
-        rc = sqlite3_bind_text64(stmt, n, t->data(), t->size(), SQLITE_STATIC,
-                                 SQLITE_UTF8);
-      } else {
-        rc = sqlite3_bind_null(stmt, n);
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> Acquire() {
+    {
+      absl::MutexLock lock(&pool_mu_);
+      pool_mu_.Await(absl::Condition(
+          +[](SqliteBackend* b) ABSL_EXCLUSIVE_LOCKS_REQUIRED(b->pool_mu_) {
+            return !b->idle_.empty() || b->readers_ < kMaxReaders;
+          },
+          this));
+      if (!idle_.empty()) {
+        std::unique_ptr<SqliteConnection> c = std::move(idle_.back());
+        idle_.pop_back();
+        return c;
       }
-      if (rc != SQLITE_OK) {
-        sqlite3_reset(stmt);
-        sqlite3_clear_bindings(stmt);
-        return Error(rc, "binding a parameter");
-      }
+      ++readers_;  // Reserve a slot; open outside the lock.
     }
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      if (rows != nullptr) rows->push_back(ReadRow(stmt));
+    absl::StatusOr<std::unique_ptr<SqliteConnection>> c = NewReader();
+    if (!c.ok()) {
+      absl::MutexLock lock(&pool_mu_);
+      --readers_;
     }
-    const int64_t changed =
-        sqlite3_stmt_readonly(stmt) ? 0 : sqlite3_changes64(db_);
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
-    if (rc != SQLITE_DONE) return Error(rc, "running a statement");
-    return changed;
+    return c;
   }
 
-  static SqlRow ReadRow(sqlite3_stmt* stmt) {
-    SqlRow row;
-    const int n = sqlite3_column_count(stmt);
-    row.reserve(n);
-    for (int c = 0; c < n; ++c) {
-      switch (sqlite3_column_type(stmt, c)) {
-        case SQLITE_INTEGER:
-          row.emplace_back(static_cast<int64_t>(sqlite3_column_int64(stmt, c)));
-          break;
-        case SQLITE_FLOAT: {
-          // JavaScript numbers may arrive as REAL; integral ones are integers.
-          double d = sqlite3_column_double(stmt, c);
-          if (std::trunc(d) == d) {
-            row.emplace_back(static_cast<int64_t>(d));
-          } else {
-            row.emplace_back(absl::StrCat(d));
-          }
-          break;
-        }
-        case SQLITE_NULL:
-          row.emplace_back(std::monostate());
-          break;
-        default: {
-          const char* text =
-              reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
-          row.emplace_back(std::string(text, sqlite3_column_bytes(stmt, c)));
-        }
-      }
-    }
-    return row;
+  void Release(std::unique_ptr<SqliteConnection> c) {
+    absl::MutexLock lock(&pool_mu_);
+    idle_.push_back(std::move(c));
   }
 
   // Bounds what a power cut can lose under synchronous=NORMAL.
@@ -337,12 +232,19 @@ class SqliteBackend final : public SqlBackend, private SqlTransaction {
 
   const std::string path_;
   const DriverOptions options_;
+  const char* const synchronous_;
   const SqlDialect dialect_{SqlDialect::Kind::kSqlite, ""};
-  std::array<std::string, kStmtCount> texts_;
 
-  absl::Mutex mu_;
-  sqlite3* db_ = nullptr;
-  std::array<sqlite3_stmt*, kStmtCount> prepared_{};
+  // The one writing connection; write transactions serialize on it (and,
+  // across processes, on SQLite's write lock).
+  absl::Mutex writer_mu_;
+  std::unique_ptr<SqliteConnection> writer_ ABSL_GUARDED_BY(writer_mu_);
+
+  // Read-only connections, opened on demand.
+  absl::Mutex pool_mu_;
+  std::vector<std::unique_ptr<SqliteConnection>> idle_
+      ABSL_GUARDED_BY(pool_mu_);
+  int readers_ ABSL_GUARDED_BY(pool_mu_) = 0;
 
   absl::Mutex sync_mu_;
   bool stopping_ ABSL_GUARDED_BY(sync_mu_) = false;

@@ -16,7 +16,8 @@
 //    existing events hold two events at one (session_id, event_index), which
 //    the unique index this driver adds cannot accept. read_only opens FILE
 //    read-only (no schema changes; writes are FailedPrecondition).
-//  * Thread-safe: one connection, used by one call at a time.
+//  * Thread-safe: one writing connection, used by one write at a time, and up
+//    to 4 read-only connections, so reads run beside writes (WAL).
 
 #ifndef SESSIONLOG_ENGINE_SQLITE_SQLITE_DRIVER_H_
 #define SESSIONLOG_ENGINE_SQLITE_SQLITE_DRIVER_H_
