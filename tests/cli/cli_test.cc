@@ -56,7 +56,8 @@ TEST_F(CliTest, BadCommandLinesAreUsageErrors) {
 
   r = Run({"events"});
   EXPECT_EQ(r.exit_code, kUsage);
-  EXPECT_THAT(r.err, HasSubstr("Usage: sessionlog events ID"));
+  EXPECT_THAT(r.err,
+              HasSubstr("missing argument\nUsage: sessionlog events ID"));
 
   r = Run({"events", "a", "b"});
   EXPECT_EQ(r.exit_code, kUsage);

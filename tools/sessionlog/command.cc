@@ -297,12 +297,13 @@ int RunMain(const std::vector<std::string>& argv, std::ostream& out,
   }
   size_t n = args->positional().size();
   if (n < spec.min_positional || n > spec.max_positional) {
-    err << prefix << ": error: expected " << spec.arguments
-        << (n > spec.max_positional
-                ? absl::StrCat("; unexpected argument \"",
-                               args->positional()[spec.max_positional], "\"")
-                : std::string(""))
-        << "\nUsage: " << prefix << " " << spec.arguments << "\n";
+    if (n > spec.max_positional) {
+      err << prefix << ": error: unexpected argument \""
+          << args->positional()[spec.max_positional] << "\"";
+    } else {
+      err << prefix << ": error: missing argument";
+    }
+    err << "\nUsage: " << prefix << " " << spec.arguments << "\n";
     return kExitUsage;
   }
   absl::StatusOr<GlobalOptions> options =
