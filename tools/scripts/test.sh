@@ -37,3 +37,12 @@ bench_out=$(mktemp -d /tmp/sessionlog-bench-quick.XXXXXX)
 bazel run //bench/compare -- --quick --out_dir="$bench_out" >"$bench_out/stdout.md"
 tail -n 12 "$bench_out/stdout.md"
 rm -rf "$bench_out"
+
+# ---- The CLI (issues 3 and 7): the README's first command, exactly as a user
+# runs it (its store goes to a temporary directory, removed afterwards).
+echo "== the README's first command: bash tools/scripts/demo.sh"
+demo_out=$(mktemp -d /tmp/sessionlog-demo-ci.XXXXXX)
+bash tools/scripts/demo.sh --db "rocksdb:$demo_out/store" >"$demo_out/stdout.txt" 2>"$demo_out/stderr.txt" ||
+  { cat "$demo_out/stderr.txt" "$demo_out/stdout.txt"; exit 1; }
+grep -A 7 '^Sessions' "$demo_out/stdout.txt"
+rm -rf "$demo_out"
