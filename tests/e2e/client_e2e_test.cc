@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "api/client/client.h"
 #include "api/js_json.h"
+#include "api/open.h"
 #include "engine/memory/memory_driver.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -190,6 +191,11 @@ TEST(ClientE2ETest, RestartedServerResumeInjectsTheSdksReplayText) {
   RestartingProvider provider(server->get());
   ClientOptions options;
   options.base_url = (*server)->base_url();
+  // The embedded default store this time.
+  absl::StatusOr<std::unique_ptr<SessionPersistDriver>> store = Open(
+      absl::StrCat("rocksdb:", std::getenv("TEST_TMPDIR"), "/restart-store"));
+  ASSERT_TRUE(store.ok()) << store.status();
+  options.driver = std::move(*store);
   options.provider = &provider;
   options.sandbox_id = "local/e2e";
   options.health_monitor_interval = absl::Milliseconds(200);
