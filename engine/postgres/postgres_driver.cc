@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
+#include "engine/sql/connection_pool.h"
 #include "engine/sql/sql_backend.h"
 #include "engine/sql/sql_driver.h"
 #include "engine/sql/statements.h"
@@ -266,20 +267,15 @@ class PostgresBackend final : public SqlBackend {
   }
 
   absl::StatusOr<std::unique_ptr<Connection>> Acquire() {
-    {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](PostgresBackend* b) ABSL_EXCLUSIVE_LOCKS_REQUIRED(b->mu_) {
-            return !b->idle_.empty() || b->open_ < kMaxConnections;
-          },
-          this));
-      if (!idle_.empty()) {
-        std::unique_ptr<Connection> c = std::move(idle_.back());
-        idle_.pop_back();
-        return c;
-      }
-      ++open_;  // Reserve a slot; connect outside the lock.
-    }
+    return pool_.Acquire([this] { return Connect(); });
+  }
+
+  void Release(std::unique_ptr<Connection> c) {
+    const bool reusable = !c->broken;
+    pool_.Release(std::move(c), reusable);
+  }
+
+  absl::StatusOr<std::unique_ptr<Connection>> Connect() {
     auto c = std::make_unique<Connection>();
     try {
       c->conn = std::make_unique<pqxx::connection>(uri_);
@@ -293,19 +289,8 @@ class PostgresBackend final : public SqlBackend {
       }
       return c;
     } catch (...) {
-      absl::MutexLock lock(&mu_);
-      --open_;
       return CurrentException("connecting").status;
     }
-  }
-
-  void Release(std::unique_ptr<Connection> c) {
-    absl::MutexLock lock(&mu_);
-    if (c->broken) {
-      --open_;
-      return;  // Closed as it goes out of scope; the next call reconnects.
-    }
-    idle_.push_back(std::move(c));
   }
 
   const std::string uri_;
@@ -313,9 +298,7 @@ class PostgresBackend final : public SqlBackend {
   const SqlDialect dialect_;
   std::array<std::string, kStmtCount> texts_;
 
-  absl::Mutex mu_;
-  std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);
-  int open_ ABSL_GUARDED_BY(mu_) = 0;
+  ConnectionPool<Connection> pool_{kMaxConnections};
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "engine/sql/connection_pool.h"
 #include "engine/sql/sql_backend.h"
 #include "engine/sql/sql_driver.h"
 #include "engine/sql/statements.h"
@@ -51,7 +52,7 @@ class SqliteBackend final : public SqlBackend {
     }
     if (options_.read_only) {
       // Fails here, not at the first call, on a file that is no database.
-      absl::StatusOr<std::unique_ptr<SqliteConnection>> reader = NewReader();
+      absl::StatusOr<std::unique_ptr<SqliteConnection>> reader = Acquire();
       if (!reader.ok()) return reader.status();
       absl::StatusOr<std::vector<std::string>> probe =
           (*reader)->QueryText("PRAGMA schema_version");
@@ -192,31 +193,11 @@ class SqliteBackend final : public SqlBackend {
   }
 
   absl::StatusOr<std::unique_ptr<SqliteConnection>> Acquire() {
-    {
-      absl::MutexLock lock(&pool_mu_);
-      pool_mu_.Await(absl::Condition(
-          +[](SqliteBackend* b) ABSL_EXCLUSIVE_LOCKS_REQUIRED(b->pool_mu_) {
-            return !b->idle_.empty() || b->readers_ < kMaxReaders;
-          },
-          this));
-      if (!idle_.empty()) {
-        std::unique_ptr<SqliteConnection> c = std::move(idle_.back());
-        idle_.pop_back();
-        return c;
-      }
-      ++readers_;  // Reserve a slot; open outside the lock.
-    }
-    absl::StatusOr<std::unique_ptr<SqliteConnection>> c = NewReader();
-    if (!c.ok()) {
-      absl::MutexLock lock(&pool_mu_);
-      --readers_;
-    }
-    return c;
+    return readers_.Acquire([this] { return NewReader(); });
   }
 
   void Release(std::unique_ptr<SqliteConnection> c) {
-    absl::MutexLock lock(&pool_mu_);
-    idle_.push_back(std::move(c));
+    readers_.Release(std::move(c));
   }
 
   // Bounds what a power cut can lose under synchronous=NORMAL.
@@ -241,10 +222,7 @@ class SqliteBackend final : public SqlBackend {
   std::unique_ptr<SqliteConnection> writer_ ABSL_GUARDED_BY(writer_mu_);
 
   // Read-only connections, opened on demand.
-  absl::Mutex pool_mu_;
-  std::vector<std::unique_ptr<SqliteConnection>> idle_
-      ABSL_GUARDED_BY(pool_mu_);
-  int readers_ ABSL_GUARDED_BY(pool_mu_) = 0;
+  ConnectionPool<SqliteConnection> readers_{kMaxReaders};
 
   absl::Mutex sync_mu_;
   bool stopping_ ABSL_GUARDED_BY(sync_mu_) = false;

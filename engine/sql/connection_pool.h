@@ -1,0 +1,73 @@
+// A small pool of database connections shared by the SQL backends: at most
+// `max_open` are open at once; a caller takes one for the length of a call
+// (or waits for one), and gives it back, or discards it when it broke.
+// Thread-safe.
+
+#ifndef SESSIONLOG_ENGINE_SQL_CONNECTION_POOL_H_
+#define SESSIONLOG_ENGINE_SQL_CONNECTION_POOL_H_
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+
+namespace sessionlog {
+
+template <typename Connection>
+class ConnectionPool {
+ public:
+  using Opener =
+      absl::FunctionRef<absl::StatusOr<std::unique_ptr<Connection>>()>;
+
+  explicit ConnectionPool(int max_open) : max_open_(max_open) {}
+
+  // An idle connection, else a new one from `open` (called without the lock
+  // held) while fewer than max_open are open, else waits for one. Returns
+  // open's error when opening fails.
+  absl::StatusOr<std::unique_ptr<Connection>> Acquire(Opener open) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(this, &ConnectionPool::CanTake));
+      if (!idle_.empty()) {
+        std::unique_ptr<Connection> c = std::move(idle_.back());
+        idle_.pop_back();
+        return c;
+      }
+      ++open_;  // Reserve the slot while opening.
+    }
+    absl::StatusOr<std::unique_ptr<Connection>> c = open();
+    if (!c.ok()) {
+      absl::MutexLock lock(&mu_);
+      --open_;
+    }
+    return c;
+  }
+
+  // Gives `c` back for reuse, or closes it when `reusable` is false (e.g. the
+  // server dropped it), so that a later Acquire opens a fresh one.
+  void Release(std::unique_ptr<Connection> c, bool reusable = true) {
+    absl::MutexLock lock(&mu_);
+    if (reusable) {
+      idle_.push_back(std::move(c));
+    } else {
+      --open_;
+    }
+  }
+
+ private:
+  bool CanTake() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !idle_.empty() || open_ < max_open_;
+  }
+
+  const int max_open_;
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);
+  int open_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace sessionlog
+
+#endif  // SESSIONLOG_ENGINE_SQL_CONNECTION_POOL_H_
