@@ -15,14 +15,17 @@ struct FakeConnection {
   int serial = 0;
 };
 
+// A new connection numbered after the ones opened before.
+absl::StatusOr<std::unique_ptr<FakeConnection>> OpenNumbered(int& opened) {
+  auto c = std::make_unique<FakeConnection>();
+  c->serial = ++opened;
+  return c;
+}
+
 TEST(ConnectionPoolTest, ReusesIdleConnections) {
   ConnectionPool<FakeConnection> pool(2);
   int opened = 0;
-  auto open = [&]() -> absl::StatusOr<std::unique_ptr<FakeConnection>> {
-    auto c = std::make_unique<FakeConnection>();
-    c->serial = ++opened;
-    return c;
-  };
+  auto open = [&] { return OpenNumbered(opened); };
   auto a = pool.Acquire(open);
   ASSERT_TRUE(a.ok());
   pool.Release(*std::move(a));
@@ -35,11 +38,7 @@ TEST(ConnectionPoolTest, ReusesIdleConnections) {
 TEST(ConnectionPoolTest, ADiscardedConnectionIsReplacedByAFreshOne) {
   ConnectionPool<FakeConnection> pool(1);
   int opened = 0;
-  auto open = [&]() -> absl::StatusOr<std::unique_ptr<FakeConnection>> {
-    auto c = std::make_unique<FakeConnection>();
-    c->serial = ++opened;
-    return c;
-  };
+  auto open = [&] { return OpenNumbered(opened); };
   auto a = pool.Acquire(open);
   pool.Release(*std::move(a), /*reusable=*/false);
   auto b = pool.Acquire(open);  // Would wait forever if the slot leaked.
