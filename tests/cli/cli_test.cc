@@ -158,7 +158,7 @@ TEST_F(CliTest, LiveStoreIsReadableAndLockedForWriters) {
 
   // The writer applies the line soon; poll the read-only view for it.
   Json sessions;
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < 300; ++i) {  // Up to 30 s on a loaded machine.
     CliResult r = Run({"ls", "--json"});
     if (r.exit_code == 0) sessions = Json::parse(r.out, nullptr, false);
     if (sessions.is_array() && sessions.size() == 1) break;
@@ -177,7 +177,7 @@ TEST_F(CliTest, LiveStoreIsReadableAndLockedForWriters) {
   ASSERT_EQ(write(fd, event.data(), event.size()),
             static_cast<ssize_t>(event.size()));
   Json events;
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < 300; ++i) {  // Up to 30 s on a loaded machine.
     CliResult r = Run({"events", "s-live", "--json"});
     if (r.exit_code == 0) events = Json::parse(r.out, nullptr, false);
     if (events.is_array() && events.size() == 1) break;
