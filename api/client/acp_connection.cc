@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -86,7 +87,16 @@ absl::StatusOr<HttpReply> AcpConnection::Post(const std::string& envelope) {
   absl::StatusOr<HttpReply> reply =
       http_->Send("POST", path, envelope, request_timeout_);
   if (!reply.ok()) return reply.status();
-  if (reply->status == 404) alive_ = false;  // The server forgot us.
+  // A server that restarted has forgot us: it answers 404, or 400 asking for
+  // the ?agent= of a "first POST".
+  if (reply->status == 404 ||
+      (reply->status == 400 && absl::StrContains(reply->body, "first POST"))) {
+    alive_ = false;
+    return absl::NotFoundError(absl::StrCat(
+        "sandbox-agent at ", http_->base_url(), " no longer knows ACP server ",
+        server_id_, " (it restarted?): ",
+        ReplyError(absl::StrCat("POST ", path_), *reply).message()));
+  }
   if (reply->status < 200 || reply->status > 299) {
     return ReplyError(absl::StrCat("POST ", path_), *reply);
   }

@@ -328,25 +328,35 @@ absl::StatusOr<std::string> Client::PromptBlocks(
   }
   std::shared_ptr<LiveSession> live = SessionState(session_id);
   absl::MutexLock lock(&live->mu);
-  if (live->connection == nullptr || !live->connection->alive()) {
-    absl::StatusOr<SessionRecord> resumed = ResumeLocked(*live, session_id);
-    if (!resumed.ok()) return resumed.status();
-  }
-  absl::Status s = AwaitHealthy();
-  if (!s.ok()) return s;
-  if (live->pending_replay.has_value()) {
-    // As the SDK's injectReplayPrompt: the history goes first, once.
-    nlohmann::json replay_block = {{"type", "text"},
-                                   {"text", *live->pending_replay}};
-    blocks.insert(blocks.begin(), std::move(replay_block));
+  absl::StatusOr<nlohmann::json> reply;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (live->connection == nullptr || !live->connection->alive()) {
+      absl::StatusOr<SessionRecord> resumed = ResumeLocked(*live, session_id);
+      if (!resumed.ok()) return resumed.status();
+    }
+    absl::Status s = AwaitHealthy();
+    if (!s.ok()) return s;
+    nlohmann::json prompt = blocks;
+    if (live->pending_replay.has_value()) {
+      // As the SDK's injectReplayPrompt: the history goes first, once.
+      nlohmann::json replay_block = {{"type", "text"},
+                                     {"text", *live->pending_replay}};
+      prompt.insert(prompt.begin(), std::move(replay_block));
+    }
+    nlohmann::json params = {{"prompt", std::move(prompt)}};
+    if (live->agent_session_id.has_value()) {
+      params["sessionId"] = *live->agent_session_id;
+    }
+    reply = live->connection->Call("session/prompt", std::move(params));
     live->pending_replay.reset();
+    // The server forgot the connection (it restarted before the stream
+    // noticed): the prompt reached no agent, so resume and send it again.
+    if (!reply.ok() && absl::IsNotFound(reply.status()) &&
+        !live->connection->alive()) {
+      continue;
+    }
+    break;
   }
-  nlohmann::json params = {{"prompt", std::move(blocks)}};
-  if (live->agent_session_id.has_value()) {
-    params["sessionId"] = *live->agent_session_id;
-  }
-  absl::StatusOr<nlohmann::json> reply =
-      live->connection->Call("session/prompt", std::move(params));
   if (!reply.ok()) return Observe(reply.status());
   return reply->dump();
 }

@@ -88,8 +88,10 @@ class Client {
       const CreateSessionRequest& request);
 
   // Sends session/prompt with one text block and returns the reply envelope
-  // (JSON text). A session not bound to a live connection is resumed first.
-  // When a resume left replay text, it goes first, as its own text block.
+  // (JSON text). A session not bound to a live connection is resumed first,
+  // and so is one whose connection the server turns out to have forgotten
+  // (it restarted): then the prompt is sent once more, on the new one. When a
+  // resume left replay text, it goes first, as its own text block.
   absl::StatusOr<std::string> Prompt(absl::string_view session_id,
                                      absl::string_view text);
 

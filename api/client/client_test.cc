@@ -31,7 +31,8 @@ class FakeAgentServer {
     });
     fake_.server().Get(
         R"(/v1/acp/.*)", [](const httplib::Request&, httplib::Response& res) {
-          res.status = 404;  // No stream: everything comes in the POST bodies.
+          // An empty stream: everything comes in the POST bodies.
+      res.set_content(": nothing\n\n", "text/event-stream");
         });
     fake_.server().Delete(R"(/v1/acp/.*)",
                           [](const httplib::Request&, httplib::Response&) {});

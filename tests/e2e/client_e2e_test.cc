@@ -38,6 +38,12 @@ std::vector<SessionEvent> AllEvents(Client& client, const std::string& id) {
   return events;
 }
 
+absl::StatusOr<SessionRecord> CreateMockSession(Client& client) {
+  CreateSessionRequest request;
+  request.agent = "mock";
+  return client.CreateSession(request);
+}
+
 nlohmann::json Payload(const SessionEvent& event) {
   return nlohmann::json::parse(event.payload_json);
 }
@@ -203,9 +209,7 @@ TEST(ClientE2ETest, RestartedServerResumeInjectsTheSdksReplayText) {
   absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
   ASSERT_TRUE(client.ok()) << client.status();
 
-  CreateSessionRequest request;
-  request.agent = "mock";
-  absl::StatusOr<SessionRecord> record = (*client)->CreateSession(request);
+  absl::StatusOr<SessionRecord> record = CreateMockSession(**client);
   ASSERT_TRUE(record.ok()) << record.status();
   EXPECT_EQ(record->sandbox_id, "local/e2e");
   for (int i = 0; i < 3; ++i) {
@@ -279,6 +283,38 @@ TEST(ClientE2ETest, RestartedServerResumeInjectsTheSdksReplayText) {
   ExpectWellFormedLog(AllEvents(**client, record->id));
 }
 
+TEST(ClientE2ETest, PromptAfterAnUnnoticedRestartResumesByItself) {
+  absl::StatusOr<std::unique_ptr<ServerProcess>> server =
+      ServerProcess::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  ClientOptions options;
+  options.base_url = (*server)->base_url();
+  options.health_monitor_interval = absl::ZeroDuration();
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  absl::StatusOr<SessionRecord> record = CreateMockSession(**client);
+  ASSERT_TRUE(record.ok()) << record.status();
+  ASSERT_TRUE((*client)->Prompt(record->id, "before").ok());
+  ASSERT_TRUE(AwaitEcho(**client, record->id, "session/prompt", 3));
+  absl::StatusOr<std::optional<std::string>> replay =
+      (*client)->ReplayText(record->id);
+  ASSERT_TRUE(replay.ok() && replay->has_value());
+
+  ASSERT_TRUE((*server)->Restart().ok());
+  absl::StatusOr<std::string> reply = (*client)->Prompt(record->id, "after");
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  nlohmann::json prompt =
+      nlohmann::json::parse(*reply)["result"]["echoed"]["params"]["prompt"];
+  ASSERT_EQ(prompt.size(), 2u) << prompt.dump().substr(0, 500);
+  // The history as it stood before this prompt (and its failed first send,
+  // if the client learned of the restart that way).
+  EXPECT_TRUE(absl::StartsWith(prompt[0]["text"].get<std::string>(), **replay))
+      << prompt[0]["text"];
+  EXPECT_EQ(prompt[1]["text"], "after");
+  EXPECT_NE((*client)->GetSession(record->id)->last_connection_id,
+            record->last_connection_id);
+}
+
 TEST(ClientE2ETest, TokenMismatchIsUnauthenticated) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> server =
       ServerProcess::Start("right-token-1234");
@@ -302,9 +338,7 @@ TEST(ClientE2ETest, TokenMismatchIsUnauthenticated) {
   options.token = "right-token-1234";
   client = Client::Connect(options);
   ASSERT_TRUE(client.ok()) << client.status();
-  CreateSessionRequest request;
-  request.agent = "mock";
-  EXPECT_TRUE((*client)->CreateSession(request).ok());
+  EXPECT_TRUE(CreateMockSession(**client).ok());
 }
 
 // A provider that cannot bring the server back.
@@ -329,10 +363,9 @@ TEST(ClientE2ETest, ServerThatNeverComesBackIsUnavailableAfterTheDeadline) {
   options.health_monitor_interval = absl::Milliseconds(100);
   absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
   ASSERT_TRUE(client.ok()) << client.status();
-  CreateSessionRequest request;
-  request.agent = "mock";
-  absl::StatusOr<SessionRecord> record = (*client)->CreateSession(request);
+  absl::StatusOr<SessionRecord> record = CreateMockSession(**client);
   ASSERT_TRUE(record.ok()) << record.status();
+  ASSERT_TRUE(AwaitEcho(**client, record->id, "session/new", 2));
   size_t stored = AllEvents(**client, record->id).size();
 
   (*server)->Kill();
