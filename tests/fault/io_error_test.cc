@@ -6,10 +6,12 @@
 // the process: an abort anywhere fails the whole test.
 
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "engine/rocksdb/rocksdb_driver.h"
 #include "gtest/gtest.h"
@@ -87,9 +89,16 @@ TEST_P(IoErrorTest, EveryKthFailureLeavesAConsistentStore) {
     ASSERT_EQ(clean.api_errors, 0);
   }
   ASSERT_GT(total, 0) << OpName(param.op) << " never happens in the scenario";
-  // Every k up to 40, then a stride, so that each sweep stays near 80 runs.
+  // Every k up to `dense`, then a stride, so that each sweep stays near
+  // 2 * dense runs. IO_ERROR_DENSE (default 40) lowers it for slow builds
+  // (sanitizers).
+  int64_t dense = 40;
+  if (const char* env = std::getenv("IO_ERROR_DENSE")) {
+    absl::SimpleAtoi(env, &dense);
+  }
   std::vector<int64_t> ks;
-  for (int64_t k = 1; k <= total + 1; k += (k < 40 ? 1 : 1 + total / 40)) {
+  for (int64_t k = 1; k <= total + 1;
+       k += (k < dense ? 1 : 1 + total / dense)) {
     ks.push_back(k);
   }
   int64_t cases = 0, hit = 0, surfaced = 0;

@@ -34,6 +34,9 @@ int RunFile(const std::filesystem::path& path) {
 int main(int argc, char** argv) {
   int inputs = 0;
   for (int i = 1; i < argc; ++i) {
+    // Flags (libFuzzer's, or a --gtest_filter that a test run passes to every
+    // test) are not inputs.
+    if (argv[i][0] == '-') continue;
     std::filesystem::path arg(argv[i]);
     if (std::filesystem::is_directory(arg)) {
       for (const auto& entry :
