@@ -79,13 +79,13 @@ void DropPostgresSchema(const std::string& uri, const std::string& schema) {
 }
 
 const std::vector<std::string>& AllPeerNames() {
+  // Each sessionlog backend is followed by the baselines it is compared
+  // with, so that they also run minutes apart at most.
   static const auto* const kNames = new std::vector<std::string>{
-      "sessionlog-rocksdb", "sessionlog-rocksdb-fsync",
-      "sessionlog-sqlite",  "sessionlog-postgres",
-      "sessionlog-memory",  "raw-rocksdb",
-      "raw-rocksdb-sync",   "raw-sqlite",
-      "raw-sqlite-sync",    "ts-memory",
-      "ts-sqlite"};
+      "sessionlog-rocksdb", "raw-rocksdb",       "sessionlog-rocksdb-fsync",
+      "raw-rocksdb-sync",   "sessionlog-sqlite", "raw-sqlite",
+      "raw-sqlite-sync",    "ts-sqlite",         "sessionlog-postgres",
+      "sessionlog-memory",  "ts-memory"};
   return *kNames;
 }
 

@@ -40,7 +40,7 @@ class Peer {
   virtual absl::Status Close() = 0;
 };
 
-// Every peer the harness knows, sessionlog's first, in table order. The
+// Every peer the harness knows, in run and table order. The
 // ts-* peers run under node (bench/node), not through OpenPeer.
 const std::vector<std::string>& AllPeerNames();
 

@@ -39,8 +39,8 @@ ABSL_FLAG(bool, quick, false,
           "a small run (CI): fewer events and reads, same peers and phases");
 ABSL_FLAG(std::string, out_dir, "",
           "where results.json, results.md and the PNG plots go (default: "
-          "bench/results in the workspace under `bazel run`, else "
-          "./bench-results)");
+          "docs/benchmarks in the workspace under `bazel run`, else "
+          "./bench-results; /tmp/sessionlog-bench-quick with --quick)");
 ABSL_FLAG(std::string, peers, "",
           "comma-separated peers to run (default: every peer available)");
 ABSL_FLAG(std::string, phases, "standard,scaling,replay,fsync",
@@ -212,9 +212,12 @@ absl::Status ProbeDriver(const std::string& peer, const std::string& pg_uri) {
   return OpenPeer(peer, dir.path(), pg_uri, DriverOptions()).status();
 }
 
-std::string DefaultOutDir() {
+// A full run under `bazel run` refreshes the reference figures that
+// docs/BENCHMARKS.md shows; a quick one stays out of the tree.
+std::string DefaultOutDir(bool quick) {
+  if (quick) return "/tmp/sessionlog-bench-quick";
   if (const char* ws = getenv("BUILD_WORKSPACE_DIRECTORY")) {
-    return absl::StrCat(ws, "/bench/results");
+    return absl::StrCat(ws, "/docs/benchmarks");
   }
   return "bench-results";
 }
@@ -226,7 +229,7 @@ std::string SelfPath() { return absl::StrCat("/proc/", getpid(), "/exe"); }
 int RunHarness() {
   const bool quick = absl::GetFlag(FLAGS_quick);
   const std::string out_dir = absl::GetFlag(FLAGS_out_dir).empty()
-                                  ? DefaultOutDir()
+                                  ? DefaultOutDir(quick)
                                   : absl::GetFlag(FLAGS_out_dir);
   std::filesystem::create_directories(out_dir);
   const char* pg_env = getenv("SESSIONLOG_PG_URI");
@@ -350,6 +353,7 @@ int RunHarness() {
         ++failures;
       }
       answer["config"] = ToJson(config);
+      answer["config"].erase("pg_uri");  // May carry credentials.
       results[phase][peer] = answer;
       std::filesystem::remove_all(config.dir);
     }
