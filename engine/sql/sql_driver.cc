@@ -79,24 +79,13 @@ class SqlDriver final : public SessionPersistDriver {
           txn.Run(Stmt::kUpsertSession, SessionParams(record), nullptr);
       if (!n.ok()) return Context(n.status(), "session", record.id);
       if (options().max_sessions == kNoLimit) return absl::OkStatus();
-      std::vector<SqlRow> boundary;
-      absl::StatusOr<int64_t> q =
-          txn.Run(Stmt::kEvictionBoundary, {options().max_sessions}, &boundary);
-      if (!q.ok() || boundary.empty()) return q.status();
-      absl::StatusOr<std::optional<int64_t>> created_at =
-          IntColumn(boundary[0], 0);
-      absl::StatusOr<std::optional<std::string>> id =
-          TextColumn(boundary[0], 1);
-      if (!created_at.ok()) return created_at.status();
-      if (!id.ok()) return id.status();
-      std::vector<SqlValue> params = {created_at->value_or(0),
-                                      id->value_or("")};
-      if (absl::StatusOr<int64_t> d =
-              txn.Run(Stmt::kEvictEvents, params, nullptr);
-          !d.ok()) {
-        return d.status();
+      // Events first: their statement finds the records to evict.
+      for (Stmt evict : {Stmt::kEvictEvents, Stmt::kEvictSessions}) {
+        absl::StatusOr<int64_t> d =
+            txn.Run(evict, {options().max_sessions}, nullptr);
+        if (!d.ok()) return d.status();
       }
-      return txn.Run(Stmt::kEvictSessions, params, nullptr).status();
+      return absl::OkStatus();
     });
   }
 
@@ -125,14 +114,14 @@ class SqlDriver final : public SessionPersistDriver {
     sessions.erase(std::unique(sessions.begin(), sessions.end()),
                    sessions.end());
     return Transact(Mode::kWrite, [&](SqlTransaction& txn) -> absl::Status {
-      if (absl::Status s = LockStore(txn, Stmt::kLockStoreShared); !s.ok()) {
-        return s;
-      }
-      for (const auto& [key, session_id] : sessions) {
-        if (absl::StatusOr<int64_t> n = txn.Run(Stmt::kLockKey, {key}, nullptr);
-            !n.ok()) {
-          return n.status();
-        }
+      // One round trip takes the shared store lock and the first session's;
+      // a batch over several sessions takes the others one by one.
+      for (size_t i = 0; i < sessions.size(); ++i) {
+        absl::StatusOr<int64_t> n =
+            i == 0 ? txn.Run(Stmt::kLockStoreSharedAndKey,
+                             {StoreKey(), sessions[i].first}, nullptr)
+                   : txn.Run(Stmt::kLockKey, {sessions[i].first}, nullptr);
+        if (!n.ok()) return n.status();
       }
       for (const SessionEvent& e : events) {
         if (absl::Status s = InsertOne(txn, e); !s.ok()) return s;
@@ -261,9 +250,10 @@ class SqlDriver final : public SessionPersistDriver {
     return s;
   }
 
+  int64_t StoreKey() const { return LockKey("sessionlog-store", schema_); }
+
   absl::Status LockStore(SqlTransaction& txn, Stmt lock) {
-    return txn.Run(lock, {LockKey("sessionlog-store", schema_)}, nullptr)
-        .status();
+    return txn.Run(lock, {StoreKey()}, nullptr).status();
   }
 
   absl::Status InsertOne(SqlTransaction& txn, const SessionEvent& e) {
@@ -295,16 +285,9 @@ class SqlDriver final : public SessionPersistDriver {
   }
 
   absl::Status Trim(SqlTransaction& txn, absl::string_view session_id) {
-    std::vector<SqlRow> rows;
-    absl::StatusOr<int64_t> q =
-        txn.Run(Stmt::kTrimBoundary,
-                {Text(session_id), options().max_events_per_session}, &rows);
-    if (!q.ok() || rows.empty()) return q.status();
-    absl::StatusOr<std::optional<int64_t>> boundary = IntColumn(rows[0], 0);
-    if (!boundary.ok()) return boundary.status();
     return txn
-        .Run(Stmt::kTrimEvents, {Text(session_id), boundary->value_or(0)},
-             nullptr)
+        .Run(Stmt::kTrimEvents,
+             {Text(session_id), options().max_events_per_session}, nullptr)
         .status();
   }
 

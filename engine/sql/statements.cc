@@ -42,6 +42,14 @@ std::string JsonWrite(const SqlDialect& d, int n) {
                        : absl::StrCat("$", n);
 }
 
+// The (created_at, id) of the newest record to evict: the (max_sessions+1)-th
+// newest ($1 = max_sessions). No such record: NULL, and nothing matches.
+std::string EvictionBoundary(const SqlDialect& d) {
+  return absl::StrCat("(SELECT created_at, id FROM ", SessionsTable(d),
+                      " ORDER BY created_at DESC, ", Collated(d, "id"),
+                      " DESC LIMIT 1 OFFSET $1)");
+}
+
 std::string SessionColumns(const SqlDialect& d) {
   std::vector<std::string> cols = {
       "id",         "agent",        "agent_session_id", "last_connection_id",
@@ -122,16 +130,13 @@ std::string StatementText(const SqlDialect& d, Stmt stmt) {
                           " LIMIT $3");
     case Stmt::kUpsertSession:
       return UpsertSession(d);
-    case Stmt::kEvictionBoundary:
-      return absl::StrCat("SELECT created_at, id FROM ", s,
-                          " ORDER BY created_at DESC, ", id,
-                          " DESC LIMIT 1 OFFSET $1");
     case Stmt::kEvictEvents:
       return absl::StrCat("DELETE FROM ", e,
                           " WHERE session_id IN (SELECT id FROM ", s, " WHERE ",
-                          age, " <= ($1, $2))");
+                          age, " <= ", EvictionBoundary(d), ")");
     case Stmt::kEvictSessions:
-      return absl::StrCat("DELETE FROM ", s, " WHERE ", age, " <= ($1, $2)");
+      return absl::StrCat("DELETE FROM ", s, " WHERE ", age,
+                          " <= ", EvictionBoundary(d));
     case Stmt::kDeleteSession:
       return absl::StrCat("DELETE FROM ", s, " WHERE id = $1");
     case Stmt::kCountSessions:
@@ -152,21 +157,25 @@ std::string StatementText(const SqlDialect& d, Stmt stmt) {
     case Stmt::kHighestIndex:
       return absl::StrCat("SELECT MAX(event_index) FROM ", e,
                           " WHERE session_id = $1");
-    case Stmt::kTrimBoundary:
-      return absl::StrCat("SELECT event_index FROM ", e,
-                          " WHERE session_id = $1"
-                          " ORDER BY event_index DESC LIMIT 1 OFFSET $2");
     case Stmt::kTrimEvents:
+      // The subquery is the newest index to drop: the (keep+1)-th newest,
+      // found on the session's index range. None: nothing is deleted.
       return absl::StrCat("DELETE FROM ", e,
-                          " WHERE session_id = $1 AND event_index <= $2");
+                          " WHERE session_id = $1 AND event_index <= "
+                          "(SELECT event_index FROM ",
+                          e,
+                          " WHERE session_id = $1"
+                          " ORDER BY event_index DESC LIMIT 1 OFFSET $2)");
     case Stmt::kDeleteEvents:
       return absl::StrCat("DELETE FROM ", e, " WHERE session_id = $1");
     case Stmt::kCountEvents:
       return absl::StrCat("SELECT COUNT(*) FROM ", e);
     case Stmt::kLockStore:
       return IsPostgres(d) ? "SELECT pg_advisory_xact_lock($1)" : "";
-    case Stmt::kLockStoreShared:
-      return IsPostgres(d) ? "SELECT pg_advisory_xact_lock_shared($1)" : "";
+    case Stmt::kLockStoreSharedAndKey:
+      return IsPostgres(d) ? "SELECT pg_advisory_xact_lock_shared($1), "
+                             "pg_advisory_xact_lock($2)"
+                           : "";
     case Stmt::kLockKey:
       return IsPostgres(d) ? "SELECT pg_advisory_xact_lock($1)" : "";
   }

@@ -41,14 +41,13 @@ namespace sessionlog {
 
 enum class Stmt {
   // Sessions. Result columns of the session queries: see row_mapping.h.
-  kGetSession,        // $1 id
-  kListSessions,      // $1 created_at, $2 id (strictly after), $3 limit
-  kUpsertSession,     // the 10 record fields, in table order
-  kEvictionBoundary,  // $1 max_sessions -> (created_at, id) of the newest
-                      // record to evict, if any
-  kEvictEvents,       // $1 created_at, $2 id: events of records <= that
-  kEvictSessions,     // $1 created_at, $2 id: records <= that
-  kDeleteSession,     // $1 id
+  kGetSession,     // $1 id
+  kListSessions,   // $1 created_at, $2 id (strictly after), $3 limit
+  kUpsertSession,  // the 10 record fields, in table order
+  kEvictEvents,    // $1 max_sessions: the events of the records beyond the
+                   // newest max_sessions by (created_at, id)
+  kEvictSessions,  // $1 max_sessions: those records
+  kDeleteSession,  // $1 id
   kCountSessions,
   // Events.
   kInsertEvent,   // the 7 event fields, in table order; a no-op on any
@@ -57,16 +56,15 @@ enum class Stmt {
   kListEvents,    // $1 session_id, $2 after_index, $3 limit
   kLastEvents,    // $1 session_id, $2 count (newest first)
   kHighestIndex,  // $1 session_id -> MAX(event_index) or NULL
-  kTrimBoundary,  // $1 session_id, $2 keep -> newest index to drop
-  kTrimEvents,    // $1 session_id, $2 index: drop those <= index
+  kTrimEvents,    // $1 session_id, $2 keep: drop all but the newest `keep`
   kDeleteEvents,  // $1 session_id
   kCountEvents,
   // Cross-process serialization of writers. Postgres: transaction-scoped
   // advisory locks ($1 a 64-bit key); empty under SQLite, whose write
   // transactions are serialized already.
-  kLockStore,        // exclusive: session writes, evictions, deletes
-  kLockStoreShared,  // shared: event writes
-  kLockKey,          // exclusive on one key: one session's events
+  kLockStore,              // exclusive: session writes, evictions, deletes
+  kLockStoreSharedAndKey,  // $1 store key shared, $2 one session's key
+  kLockKey,                // $1: exclusive on one more session's key
 };
 inline constexpr int kStmtCount = static_cast<int>(Stmt::kLockKey) + 1;
 
