@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <string>
 #include <thread>
 #include <utility>
@@ -85,7 +86,9 @@ class SqliteBackend final : public SqlBackend {
         return absl::FailedPreconditionError(absl::StrCat(
             "sqlite:", path_, ": opened read_only; writes are refused"));
       }
-      return writer_->InTransaction(mode, body);
+      absl::Status s = writer_->InTransaction(mode, body);
+      unsynced_writes_ = true;
+      return s;
     }
     absl::StatusOr<std::unique_ptr<SqliteConnection>> reader = Acquire();
     if (!reader.ok()) return reader.status();
@@ -206,7 +209,8 @@ class SqliteBackend final : public SqlBackend {
     while (!sync_mu_.AwaitWithTimeout(absl::Condition(&stopping_),
                                       options_.background_sync_interval)) {
       sync_mu_.Unlock();
-      Flush().IgnoreError();
+      // An idle store costs no fsync.
+      if (unsynced_writes_.exchange(false)) Flush().IgnoreError();
       sync_mu_.Lock();
     }
   }
@@ -224,6 +228,7 @@ class SqliteBackend final : public SqlBackend {
   // Read-only connections, opened on demand.
   ConnectionPool<SqliteConnection> readers_{kMaxReaders};
 
+  std::atomic<bool> unsynced_writes_{false};
   absl::Mutex sync_mu_;
   bool stopping_ ABSL_GUARDED_BY(sync_mu_) = false;
   std::thread sync_thread_;
