@@ -126,8 +126,8 @@ Client::Client(ClientOptions options) : options_(std::move(options)) {}
 absl::StatusOr<std::unique_ptr<Client>> Client::Connect(ClientOptions options) {
   absl::Status s = ValidateClientOptions(options);
   if (!s.ok()) return s;
-  absl::StatusOr<HttpEndpoint> http =
-      HttpEndpoint::Create(options.base_url, options.token, options.headers);
+  absl::StatusOr<HttpEndpoint> http = HttpEndpoint::Create(
+      options.base_url, options.token, options.headers, options.ca_cert_path);
   if (!http.ok()) return http.status();
   std::unique_ptr<Client> client(new Client(std::move(options)));
   client->http_ = std::make_unique<HttpEndpoint>(*std::move(http));

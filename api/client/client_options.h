@@ -40,6 +40,10 @@ struct ClientOptions {
   // Never printed.
   std::string token;
 
+  // For https: a PEM file of the certificate authorities to trust. Empty:
+  // the system's. The server's certificate is always verified.
+  std::string ca_cert_path;
+
   // Sent on every request. A header named like one the client sets
   // (Authorization, Accept, Content-Type) is replaced by the client's.
   std::vector<std::pair<std::string, std::string>> headers;

@@ -4,9 +4,12 @@
 #include "api/client/client.h"
 
 #include <atomic>
+#include <cstdlib>
+#include <memory>
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "api/client/fake_server.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -17,33 +20,39 @@ namespace {
 // A server that is healthy and answers POST /v1/acp/* with `reply(request)`.
 class FakeAgentServer {
  public:
+  // Over https when cert_path and key_path are given.
   explicit FakeAgentServer(
-      std::function<std::string(const nlohmann::json&)> reply)
-      : reply_(std::move(reply)) {
-    fake_.server().Get(
+      std::function<std::string(const nlohmann::json&)> reply,
+      const std::string& cert_path = "", const std::string& key_path = "")
+      : reply_(std::move(reply)),
+        fake_(cert_path.empty()
+                  ? std::make_unique<FakeServer>()
+                  : std::make_unique<FakeServer>(cert_path, key_path)) {
+    fake_->server().Get(
         "/v1/health", [](const httplib::Request&, httplib::Response& res) {
           res.set_content("{\"status\":\"ok\"}", "application/json");
         });
-    fake_.server().Post(R"(/v1/acp/.*)", [this](const httplib::Request& req,
-                                                httplib::Response& res) {
+    fake_->server().Post(R"(/v1/acp/.*)", [this](const httplib::Request& req,
+                                                 httplib::Response& res) {
       res.set_content(reply_(nlohmann::json::parse(req.body)),
                       "application/json");
     });
-    fake_.server().Get(
-        R"(/v1/acp/.*)", [](const httplib::Request&, httplib::Response& res) {
-          // An empty stream: everything comes in the POST bodies.
-      res.set_content(": nothing\n\n", "text/event-stream");
-        });
-    fake_.server().Delete(R"(/v1/acp/.*)",
-                          [](const httplib::Request&, httplib::Response&) {});
-    started_ = fake_.Start();
+    fake_->server().Get(R"(/v1/acp/.*)",
+                        [](const httplib::Request&, httplib::Response& res) {
+                          // An empty stream: everything comes in the POST
+                          // bodies.
+                          res.set_content(": nothing\n\n", "text/event-stream");
+                        });
+    fake_->server().Delete(R"(/v1/acp/.*)",
+                           [](const httplib::Request&, httplib::Response&) {});
+    started_ = fake_->Start();
   }
   bool started() const { return started_; }
-  std::string base_url() const { return fake_.base_url(); }
+  std::string base_url() const { return fake_->base_url(); }
 
  private:
   std::function<std::string(const nlohmann::json&)> reply_;
-  FakeServer fake_;
+  std::unique_ptr<FakeServer> fake_;
   bool started_ = false;
 };
 
@@ -171,14 +180,37 @@ TEST(ClientTest, ConnectRefusesBadOptions) {
             absl::StatusCode::kInvalidArgument);
 }
 
-TEST(ClientTest, HttpsBaseUrlIsAccepted) {
-  // Nothing listens there: the URL is taken, and the failure is the
-  // connection's, not the scheme's.
+TEST(ClientTest, HttpsWithTheServersCertificateTrusted) {
+  const std::string dir = std::getenv("TEST_TMPDIR");
+  const std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
+  const std::string make_cert = absl::StrCat(
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout ",
+      key, " -out ", cert, " 2>/dev/null");
+  ASSERT_EQ(std::system(make_cert.c_str()), 0) << "openssl is needed";
+  FakeAgentServer server(Echo, cert, key);
+  ASSERT_TRUE(server.started());
+  ASSERT_TRUE(absl::StartsWith(server.base_url(), "https://"));
+
   ClientOptions options;
-  options.base_url = "https://127.0.0.1:1/prefix/";
-  options.health_deadline = absl::Milliseconds(100);
+  options.base_url = server.base_url();
+  options.health_monitor_interval = absl::ZeroDuration();
+  options.ca_cert_path = cert;
   absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  CreateSessionRequest request;
+  request.agent = "mock";
+  absl::StatusOr<SessionRecord> record = (*client)->CreateSession(request);
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_TRUE((*client)->Prompt(record->id, "over TLS").ok());
+
+  // Not signed by an authority the system trusts: refused.
+  options.ca_cert_path.clear();
+  options.health_deadline = absl::Milliseconds(300);
+  client = Client::Connect(options);
   EXPECT_EQ(client.status().code(), absl::StatusCode::kUnavailable)
+      << client.status();
+  EXPECT_TRUE(absl::StrContains(client.status().message(), "SSL"))
       << client.status();
 }
 

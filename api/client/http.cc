@@ -21,7 +21,8 @@ std::chrono::microseconds ToChrono(absl::Duration d) {
 
 absl::StatusOr<HttpEndpoint> HttpEndpoint::Create(absl::string_view base_url,
                                                   std::string token,
-                                                  HttpHeaders extra_headers) {
+                                                  HttpHeaders extra_headers,
+                                                  std::string ca_cert_path) {
   absl::string_view url = absl::StripAsciiWhitespace(base_url);
   while (absl::ConsumeSuffix(&url, "/")) {
   }
@@ -51,6 +52,7 @@ absl::StatusOr<HttpEndpoint> HttpEndpoint::Create(absl::string_view base_url,
       slash == absl::string_view::npos ? "" : std::string(rest.substr(slash));
   endpoint.token_ = std::move(token);
   endpoint.extra_headers_ = std::move(extra_headers);
+  endpoint.ca_cert_path_ = std::move(ca_cert_path);
   // httplib refuses what it cannot parse; check now rather than per request.
   httplib::Client probe(endpoint.origin_);
   if (!probe.is_valid()) {
@@ -100,11 +102,19 @@ absl::Status AuthError(const std::string& base_url, absl::string_view path,
 
 }  // namespace
 
+void HttpEndpoint::Configure(httplib::Client& client) const {
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+  if (!ca_cert_path_.empty()) client.set_ca_cert_path(ca_cert_path_);
+  client.enable_server_certificate_verification(true);
+#endif
+}
+
 absl::StatusOr<HttpReply> HttpEndpoint::Send(absl::string_view method,
                                              absl::string_view path,
                                              absl::string_view json_body,
                                              absl::Duration timeout) const {
   httplib::Client client(origin_);
+  Configure(client);
   client.set_connection_timeout(ToChrono(timeout));
   client.set_read_timeout(ToChrono(timeout));
   client.set_write_timeout(ToChrono(timeout));
@@ -136,6 +146,7 @@ absl::Status HttpEndpoint::Stream(
     const std::function<bool(absl::string_view)>& on_data,
     absl::Duration read_timeout, StreamCanceller* canceller) const {
   httplib::Client client(origin_);
+  Configure(client);
   client.set_connection_timeout(ToChrono(read_timeout));
   client.set_read_timeout(ToChrono(read_timeout));
   if (canceller != nullptr) {

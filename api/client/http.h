@@ -49,11 +49,14 @@ struct HttpReply {
 
 class HttpEndpoint {
  public:
-  // `base_url` is http://host[:port][/prefix], or https://... (OpenSSL).
-  // InvalidArgument naming the URL when it is not of that form.
+  // `base_url` is http://host[:port][/prefix], or https://... (OpenSSL; the
+  // server's certificate is verified against `ca_cert_path`, a PEM file, or
+  // the system's authorities when it is empty). InvalidArgument naming the
+  // URL when it is not of that form.
   static absl::StatusOr<HttpEndpoint> Create(absl::string_view base_url,
                                              std::string token,
-                                             HttpHeaders extra_headers);
+                                             HttpHeaders extra_headers,
+                                             std::string ca_cert_path = "");
 
   // One request. Transport failures (refused, reset, timed out) are
   // Unavailable; 401 and 403 are Unauthenticated, saying whether a token was
@@ -79,12 +82,14 @@ class HttpEndpoint {
 
  private:
   HttpEndpoint() = default;
+  void Configure(httplib::Client& client) const;
 
   std::string base_url_;     // As given, without a trailing slash.
   std::string origin_;       // scheme://host:port, what httplib connects to.
   std::string path_prefix_;  // "" or "/prefix".
   std::string token_;
   HttpHeaders extra_headers_;
+  std::string ca_cert_path_;
 };
 
 // The Status for a reply that is not 2xx: the server's problem+json "detail"
