@@ -126,8 +126,18 @@ class SessionPersistDriver {
 
  protected:
   // `options` must have passed ValidateOptions.
+  // kLimitFromStore limits become the SDK's defaults here; a backend that
+  // records limits in the store adopts them with AdoptStoredLimits.
   explicit SessionPersistDriver(const DriverOptions& options)
-      : options_(options) {}
+      : options_(WithDefaultLimits(options)) {}
+
+  // For a backend that records limits in the store: the limits in force, once
+  // it has resolved kLimitFromStore against what the store recorded. Call only
+  // while opening, before the driver is shared.
+  void AdoptStoredLimits(int64_t max_sessions, int64_t max_events_per_session) {
+    options_.max_sessions = max_sessions;
+    options_.max_events_per_session = max_events_per_session;
+  }
 
   // The backend's part. Inputs have been validated and normalized: limits are
   // in range, ids non-empty and valid UTF-8, JSON fields parse.
@@ -155,7 +165,17 @@ class SessionPersistDriver {
   virtual absl::Status DoCompact() { return absl::OkStatus(); }
 
  private:
-  const DriverOptions options_;
+  static DriverOptions WithDefaultLimits(DriverOptions options) {
+    if (options.max_sessions == kLimitFromStore) {
+      options.max_sessions = kDefaultMaxSessions;
+    }
+    if (options.max_events_per_session == kLimitFromStore) {
+      options.max_events_per_session = kDefaultMaxEventsPerSession;
+    }
+    return options;
+  }
+
+  DriverOptions options_;
 };
 
 }  // namespace sessionlog

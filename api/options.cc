@@ -7,16 +7,16 @@
 namespace sessionlog {
 
 absl::Status ValidateOptions(const DriverOptions& options) {
-  if (options.max_sessions < 0) {
+  if (options.max_sessions < kLimitFromStore) {
     return absl::InvalidArgumentError(
-        absl::StrCat("max_sessions: must be >= 1, or 0 (kNoLimit) to switch "
-                     "the limit off; got ",
+        absl::StrCat("max_sessions: must be >= 1, 0 (kNoLimit) to switch "
+                     "the limit off, or -1 (kLimitFromStore); got ",
                      options.max_sessions));
   }
-  if (options.max_events_per_session < 0) {
+  if (options.max_events_per_session < kLimitFromStore) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "max_events_per_session: must be >= 1, or 0 (kNoLimit) to switch the "
-        "limit off; got ",
+        "max_events_per_session: must be >= 1, 0 (kNoLimit) to switch the "
+        "limit off, or -1 (kLimitFromStore); got ",
         options.max_events_per_session));
   }
   if (options.max_payload_bytes < 2 ||

@@ -15,6 +15,13 @@ namespace sessionlog {
 
 // Set a limit to kNoLimit to switch it off.
 inline constexpr int64_t kNoLimit = 0;
+// Set a limit to kLimitFromStore to use the one the store recorded when its
+// last writer opened it: rocksdb: stores record their writers' limits; where
+// none is recorded (a new store, or another backend), the SDK's default
+// applies. Tools that inspect or maintain a store use it, so that they
+// neither clip what the service keeps nor change its retention policy.
+// options() reports the limit in force once the driver is open.
+inline constexpr int64_t kLimitFromStore = -1;
 inline constexpr int64_t kDefaultMaxSessions = 1024;         // As the SDK.
 inline constexpr int64_t kDefaultMaxEventsPerSession = 500;  // As the SDK.
 inline constexpr int64_t kDefaultPageLimit = 100;            // As the SDK.

@@ -3,7 +3,10 @@
 // Column families, one job each:
 //
 //   default   meta. "format_version" -> decimal text (kFormatVersion);
-//             "next_handle" -> fixed64 BE; "session_count" -> fixed64 BE.
+//             "next_handle" -> fixed64 BE; "session_count" -> fixed64 BE;
+//             "max_sessions", "max_events_per_session" -> fixed64 BE, the
+//             last writer's limits (0: none), which read-only instances
+//             read with.
 //   sessions  session id -> SessionRecord FlatBuffer (schema/session.fbs).
 //   by_age    AgeKey(created_at, id) -> "" : list order and eviction order.
 //   handles   'i' + session id -> fixed64 BE handle, and
@@ -43,6 +46,8 @@ inline constexpr size_t kEventKeySize = 16;
 inline constexpr char kFormatVersionKey[] = "format_version";
 inline constexpr char kNextHandleKey[] = "next_handle";
 inline constexpr char kSessionCountKey[] = "session_count";
+inline constexpr char kMaxSessionsKey[] = "max_sessions";
+inline constexpr char kMaxEventsPerSessionKey[] = "max_events_per_session";
 
 std::string EncodeFixed64(uint64_t value);
 // False unless `bytes` is exactly 8 bytes.

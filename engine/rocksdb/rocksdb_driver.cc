@@ -146,7 +146,9 @@ class RocksDbDriver final : public SessionPersistDriver {
         path_(std::move(path)),
         context_(absl::StrCat("rocksdb:", path_)),
         guard_(path_, options.min_free_disk_bytes),
-        watermarks_(std::make_shared<WatermarkTable>()) {
+        watermarks_(std::make_shared<WatermarkTable>()),
+        requested_max_sessions_(options.max_sessions),
+        requested_max_events_(options.max_events_per_session) {
     write_options_.sync = options.durability == Durability::kFsync;
   }
 
@@ -267,6 +269,9 @@ class RocksDbDriver final : public SessionPersistDriver {
   std::vector<rocksdb::ColumnFamilyHandle*> cf_;
   SessionStateTable states_;
   std::atomic<uint64_t> next_handle_{1};
+  // As asked, before kLimitFromStore is resolved.
+  const int64_t requested_max_sessions_;
+  const int64_t requested_max_events_;
 
   // Serializes changes to session records, and so eviction.
   absl::Mutex sessions_mu_ ABSL_ACQUIRED_BEFORE(SessionState::mu);
@@ -424,7 +429,35 @@ absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
     return Status(s, "read session count");
   }
 
-  if (!options().read_only) StartBackgroundSync();
+  // Limits: kLimitFromStore takes what the store's last writer recorded,
+  // so that tools beside a service see and keep the service's policy. A
+  // writer records the limits it enforces.
+  const char* const limit_keys[2] = {keys::kMaxSessionsKey,
+                                     keys::kMaxEventsPerSessionKey};
+  const int64_t requested[2] = {requested_max_sessions_, requested_max_events_};
+  int64_t effective[2] = {options().max_sessions,
+                          options().max_events_per_session};
+  for (int i = 0; i < 2; ++i) {
+    if (requested[i] != kLimitFromStore) continue;
+    s = db_->Get(rocksdb::ReadOptions(), cf_[kMeta], limit_keys[i], &value);
+    uint64_t stored_limit = 0;
+    if (s.ok() && keys::DecodeFixed64(value, &stored_limit)) {
+      effective[i] = static_cast<int64_t>(stored_limit);
+    } else if (!s.ok() && !s.IsNotFound()) {
+      return Status(s, "read limits");
+    }
+  }
+  AdoptStoredLimits(effective[0], effective[1]);
+  if (!options().read_only) {
+    rocksdb::WriteBatch batch;
+    for (int i = 0; i < 2; ++i) {
+      batch.Put(cf_[kMeta], limit_keys[i],
+                keys::EncodeFixed64(static_cast<uint64_t>(effective[i])));
+    }
+    s = db_->Write(rocksdb::WriteOptions(), &batch);
+    if (!s.ok()) return Status(s, "write limits");
+    StartBackgroundSync();
+  }
   return absl::OkStatus();
 }
 

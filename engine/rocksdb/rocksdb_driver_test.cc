@@ -164,6 +164,55 @@ TEST_F(RocksDbDriverTest, ReadOnlyOpenSeesDataAndRefusesWrites) {
             absl::StatusCode::kFailedPrecondition);
 }
 
+TEST_F(RocksDbDriverTest, LimitFromStoreTakesTheLastWritersLimits) {
+  DriverOptions unlimited;
+  unlimited.max_events_per_session = kNoLimit;
+  unlimited.max_sessions = 7;
+  auto writer = OpenOrDie(unlimited);
+  for (int i = 1; i <= 600; ++i) {
+    ASSERT_TRUE(writer->InsertEvent(Event("s", i)).ok());
+  }
+  DriverOptions from_store;
+  from_store.read_only = true;
+  from_store.max_sessions = kLimitFromStore;
+  from_store.max_events_per_session = kLimitFromStore;
+  auto reader = OpenRocksDbDriver(dir_, from_store);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ((*reader)->options().max_sessions, 7);
+  EXPECT_EQ((*reader)->options().max_events_per_session, kNoLimit);
+  EXPECT_EQ(Indexes(**reader, "s").size(), 600u);
+  // A read-only instance with explicit limits reads with those.
+  DriverOptions defaults;
+  defaults.read_only = true;
+  auto clipped = OpenRocksDbDriver(dir_, defaults);
+  ASSERT_TRUE(clipped.ok()) << clipped.status();
+  EXPECT_EQ(Indexes(**clipped, "s").size(), 500u);
+
+  writer.reset();
+  // A maintenance writer that takes the store's limits keeps the policy.
+  from_store.read_only = false;
+  { auto maintenance = OpenOrDie(from_store); }
+  DriverOptions limited;
+  limited.max_events_per_session = 3;
+  auto next_writer = OpenOrDie(limited);
+  from_store.read_only = true;
+  auto second_reader = OpenRocksDbDriver(dir_, from_store);
+  ASSERT_TRUE(second_reader.ok()) << second_reader.status();
+  EXPECT_EQ((*second_reader)->options().max_events_per_session, 3);
+  EXPECT_EQ(Indexes(**second_reader, "s"),
+            (std::vector<int64_t>{598, 599, 600}));
+}
+
+TEST_F(RocksDbDriverTest, LimitFromStoreOnANewStoreIsTheSdkDefault) {
+  DriverOptions from_store;
+  from_store.max_sessions = kLimitFromStore;
+  from_store.max_events_per_session = kLimitFromStore;
+  auto driver = OpenOrDie(from_store);
+  EXPECT_EQ(driver->options().max_sessions, kDefaultMaxSessions);
+  EXPECT_EQ(driver->options().max_events_per_session,
+            kDefaultMaxEventsPerSession);
+}
+
 TEST_F(RocksDbDriverTest, MissingStoreWithoutCreateIsNotFound) {
   DriverOptions options;
   options.create_if_missing = false;

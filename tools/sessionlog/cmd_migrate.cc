@@ -48,10 +48,15 @@ class MigrateCommand : public Command {
     if (*from == *to) {
       return ctx.Fail("--from and --to name the same store", kExitUsage);
     }
-    DriverOptions driver = MigrationDriverOptions(ctx.options.driver);
-    auto source = ctx.OpenStore(*from, Context::Access::kRead, driver);
+    // The source is read with its own limits (or the flags'), so that events
+    // its writer already trimmed are not copied; the destination takes
+    // everything, with limits off.
+    auto source =
+        ctx.OpenStore(*from, Context::Access::kRead, ctx.options.driver);
     if (!source.ok()) return ctx.FailStore(source.status());
-    auto destination = ctx.OpenStore(*to, Context::Access::kCreate, driver);
+    auto destination =
+        ctx.OpenStore(*to, Context::Access::kCreate,
+                      MigrationDriverOptions(ctx.options.driver));
     if (!destination.ok()) return ctx.FailStore(destination.status());
 
     ProgressBar progress(ctx.err, ctx.options.progress, "migrate", 0,

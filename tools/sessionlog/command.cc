@@ -125,9 +125,11 @@ const std::vector<FlagSpec>& GlobalFlags() {
                     "memory: (default $SESSIONLOG_DB, else ",
                     kDefaultDb, ")")},
       {"max-sessions", "N|none",
-       "session limit the store is opened with (default 1024)"},
+       "session limit the store is opened with (default: the one its writer "
+       "recorded (rocksdb:), else 1024)"},
       {"max-events-per-session", "N|none",
-       "per-session event limit the store is opened with (default 500)"},
+       "per-session event limit the store is opened with (default: the one "
+       "its writer recorded (rocksdb:), else 500)"},
       {"pg-schema", "NAME",
        "postgresql:// stores: the schema holding the tables (default public)"},
       {"json", "", "machine-readable JSON output"},

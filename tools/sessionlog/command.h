@@ -34,9 +34,20 @@ enum ExitCode : int {
 // Where the store is when --db is not given (and $SESSIONLOG_DB is unset).
 inline constexpr char kDefaultDb[] = "rocksdb:./sessionlog-data";
 
+inline DriverOptions StoreLimits() {
+  DriverOptions options;
+  options.max_sessions = kLimitFromStore;
+  options.max_events_per_session = kLimitFromStore;
+  return options;
+}
+
 struct GlobalOptions {
   std::string db = kDefaultDb;
-  DriverOptions driver;
+  // Without --max-sessions / --max-events-per-session, a command takes the
+  // limits the store's writer recorded (rocksdb:), so that inspecting or
+  // maintaining a store never clips what the service keeps nor changes its
+  // policy; elsewhere the SDK's defaults.
+  DriverOptions driver = StoreLimits();
   bool json = false;      // --json: machine-readable output.
   bool color = false;     // Resolved from --color and whether stdout is a TTY.
   bool progress = false;  // Progress bars: stderr is a TTY and not --quiet.
