@@ -3,8 +3,10 @@
 // back in its reply and as a "mock/echo" notification on the event stream.
 // Each test runs its own server on a free port of 127.0.0.1 and kills it.
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -162,6 +164,45 @@ TEST(ClientE2ETest, CreateAndPromptStoreEveryEnvelopeInOrder) {
   ASSERT_TRUE(listed.ok());
   ASSERT_EQ(listed->items.size(), 1u);
   EXPECT_EQ(listed->items[0].id, record->id);
+}
+
+TEST(ClientE2ETest, ConcurrentPromptsKeepEachSessionsLogInOrder) {
+  absl::StatusOr<std::unique_ptr<ServerProcess>> server =
+      ServerProcess::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  ClientOptions options;
+  options.base_url = (*server)->base_url();
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  std::vector<std::string> ids;
+  for (int s = 0; s < 2; ++s) {
+    absl::StatusOr<SessionRecord> record = CreateMockSession(**client);
+    ASSERT_TRUE(record.ok()) << record.status();
+    ids.push_back(record->id);
+  }
+  // Four threads, two per session, five prompts each.
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        if (!(*client)
+                 ->Prompt(ids[t % 2], absl::StrCat("t", t, " p", i))
+                 .ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures, 0);
+  for (const std::string& id : ids) {
+    // 2 + 10 requests: the last prompt has request id 12.
+    ASSERT_TRUE(AwaitEcho(**client, id, "session/prompt", 12));
+    std::vector<SessionEvent> events = AllEvents(**client, id);
+    ExpectWellFormedLog(events);
+    EXPECT_EQ(events.size(), 36u);  // 12 requests, 12 replies, 12 echoes.
+  }
 }
 
 // Restarts the test's server when the client's health rule asks.
