@@ -6,6 +6,7 @@
 
 #include "engine/postgres/postgres_driver.h"
 
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/postgres/pg_test_schema.h"
+#include "engine/postgres/tcp_proxy.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -161,6 +163,36 @@ TEST_F(PostgresDriverTest, ReconnectsAfterTheServerDropsTheConnections) {
     EXPECT_TRUE(s.ok()) << s;
   }
   EXPECT_EQ(*(*driver)->HighestEventIndex("s"), 5);
+}
+
+TEST_F(PostgresDriverTest, UnavailableWhileTheServerIsDownThenBackAgain) {
+  // The driver reaches the server through a proxy that the test takes down.
+  std::smatch port;
+  ASSERT_TRUE(std::regex_search(uri_, port, std::regex(":([0-9]+)/")))
+      << "SESSIONLOG_PG_URI needs an explicit port: " << uri_;
+  TcpProxy proxy(std::stoi(port[1]));
+  ASSERT_TRUE(proxy.Start().ok());
+  const std::string via_proxy = std::regex_replace(
+      uri_, std::regex(":[0-9]+/"), absl::StrCat(":", proxy.port(), "/"),
+      std::regex_constants::format_first_only);
+  DriverOptions options;
+  options.postgres_schema = schema_.name();
+  auto driver = OpenPostgresDriver(via_proxy, options);
+  ASSERT_TRUE(driver.ok()) << driver.status();
+  ASSERT_TRUE((*driver)->InsertEvent(Event("s", 1)).ok());
+
+  proxy.Stop();
+  absl::Status write = (*driver)->InsertEvent(Event("s", 2));
+  EXPECT_EQ(write.code(), absl::StatusCode::kUnavailable) << write;
+  EXPECT_THAT(write.message(), HasSubstr("postgres"));
+  EXPECT_EQ((*driver)->GetSession("s").status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ((*driver)->Stats().status().code(), absl::StatusCode::kUnavailable);
+
+  ASSERT_TRUE(proxy.Start().ok());  // The server is back, same address.
+  absl::Status again = (*driver)->InsertEvent(Event("s", 2));
+  EXPECT_TRUE(again.ok()) << again;
+  EXPECT_EQ(*(*driver)->HighestEventIndex("s"), 2);
 }
 
 TEST_F(PostgresDriverTest, EvictionHoldsUnderConcurrentDrivers) {
