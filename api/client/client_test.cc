@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "api/client/fake_server.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -37,23 +38,25 @@ class FakeAgentServer {
       res.set_content(reply_(nlohmann::json::parse(req.body)),
                       "application/json");
     });
-    fake_->server().Get(R"(/v1/acp/.*)",
-                        [](const httplib::Request&, httplib::Response& res) {
-                          // An empty stream: everything comes in the POST
-                          // bodies.
-                          res.set_content(": nothing\n\n", "text/event-stream");
-                        });
+    fake_->server().Get(R"(/v1/acp/.*)", [this](const httplib::Request& req,
+                                                httplib::Response& res) {
+      // Once, then nothing after it (Last-Event-ID).
+      res.set_content(
+          req.has_header("Last-Event-ID") ? ": nothing\n\n" : stream_,
+          "text/event-stream");
+    });
     fake_->server().Delete(R"(/v1/acp/.*)",
                            [](const httplib::Request&, httplib::Response&) {});
-    started_ = fake_->Start();
   }
-  bool started() const { return started_; }
+  // What GET /v1/acp/* sends the first time (before Start()).
+  void set_stream(std::string body) { stream_ = std::move(body); }
+  bool Start() { return fake_->Start(); }
   std::string base_url() const { return fake_->base_url(); }
 
  private:
   std::function<std::string(const nlohmann::json&)> reply_;
   std::unique_ptr<FakeServer> fake_;
-  bool started_ = false;
+  std::string stream_ = ": nothing\n\n";
 };
 
 std::string Echo(const nlohmann::json& request) {
@@ -91,7 +94,7 @@ TEST(ClientTest, MalformedRepliesAreErrorsAndNeverStored) {
            {"both result and error",
             R"({"jsonrpc":"2.0","id":1,"result":{},"error":{}})"}}) {
     FakeAgentServer server([&](const nlohmann::json&) { return bad; });
-    ASSERT_TRUE(server.started());
+    ASSERT_TRUE(server.Start());
     std::unique_ptr<Client> client = ConnectTo(server);
     ASSERT_NE(client, nullptr);
     CreateSessionRequest request;
@@ -120,7 +123,7 @@ TEST(ClientTest, JsonRpcErrorIsStoredAndReturned) {
     }
     return Echo(request);
   });
-  ASSERT_TRUE(server.started());
+  ASSERT_TRUE(server.Start());
   std::unique_ptr<Client> client = ConnectTo(server);
   ASSERT_NE(client, nullptr);
   CreateSessionRequest request;
@@ -140,9 +143,45 @@ TEST(ClientTest, JsonRpcErrorIsStoredAndReturned) {
   EXPECT_TRUE(absl::StrContains(events[4].payload_json, "\"agent-1\""));
 }
 
+TEST(ClientTest, MalformedStreamEnvelopesAreReportedAndNeverStored) {
+  FakeAgentServer server(Echo);
+  server.set_stream(
+      "id: 1\ndata: not json\n\n"
+      "id: 2\ndata: {\"method\":\"x/note\"}\n\n"
+      "id: 3\ndata: "
+      "{\"jsonrpc\":\"2.0\",\"method\":\"x/note\",\"params\":{}}\n\n");
+  ASSERT_TRUE(server.Start());
+  std::unique_ptr<Client> client = ConnectTo(server);
+  ASSERT_NE(client, nullptr);
+  CreateSessionRequest request;
+  request.agent = "mock";
+  request.id = "s1";
+  ASSERT_TRUE(client->CreateSession(request).ok());
+  absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (Events(*client, "s1").size() < 5 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  std::vector<SessionEvent> events = Events(*client, "s1");
+  // initialize and session/new with their replies, and the one good
+  // notification.
+  ASSERT_EQ(events.size(), 5u);
+  int notes = 0;
+  for (const SessionEvent& e : events) {
+    if (absl::StrContains(e.payload_json, "x/note")) {
+      ++notes;
+      EXPECT_EQ(e.sender, Sender::kAgent);
+      EXPECT_TRUE(absl::StrContains(e.payload_json, "\"2.0\""));
+    }
+  }
+  EXPECT_EQ(notes, 1);
+  absl::Status stream = client->StreamStatus("s1");
+  EXPECT_EQ(stream.code(), absl::StatusCode::kInternal) << stream;
+  EXPECT_TRUE(absl::StrContains(stream.message(), "not JSON")) << stream;
+}
+
 TEST(ClientTest, CreateRefusesAStoredIdAndResumeAnUnknownOne) {
   FakeAgentServer server(Echo);
-  ASSERT_TRUE(server.started());
+  ASSERT_TRUE(server.Start());
   std::unique_ptr<Client> client = ConnectTo(server);
   ASSERT_NE(client, nullptr);
   CreateSessionRequest request;
@@ -189,7 +228,7 @@ TEST(ClientTest, HttpsWithTheServersCertificateTrusted) {
       key, " -out ", cert, " 2>/dev/null");
   ASSERT_EQ(std::system(make_cert.c_str()), 0) << "openssl is needed";
   FakeAgentServer server(Echo, cert, key);
-  ASSERT_TRUE(server.started());
+  ASSERT_TRUE(server.Start());
   ASSERT_TRUE(absl::StartsWith(server.base_url(), "https://"));
 
   ClientOptions options;
