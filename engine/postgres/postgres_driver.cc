@@ -68,6 +68,12 @@ Failure CurrentException(absl::string_view where) {
       return {absl::UnavailableError(msg(e)), true, false};
     }
     if (state == "42501") return {absl::PermissionDeniedError(msg(e))};
+    if (state == "42P01" || state == "3F000") {
+      return {absl::NotFoundError(
+          absl::StrCat(msg(e),
+                       "; the tables are missing: open the store once without "
+                       "read_only to create them"))};
+    }
     if (state == "25006") return {absl::FailedPreconditionError(msg(e))};
     return {
         absl::InternalError(absl::StrCat(msg(e), " [SQLSTATE ", state, "]"))};

@@ -218,6 +218,18 @@ TEST_F(PostgresDriverTest, EvictionHoldsUnderConcurrentDrivers) {
   EXPECT_GT(stats->disk_bytes, 0);
 }
 
+TEST_F(PostgresDriverTest, ReadOnlyOnAMissingSchemaIsNotFound) {
+  DriverOptions options;
+  options.read_only = true;
+  auto driver = Open(options);
+  ASSERT_TRUE(driver.ok()) << driver.status();  // The server answers.
+  absl::Status s = (*driver)->GetSession("x").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+  EXPECT_THAT(s.message(), HasSubstr("read_only"));
+  EXPECT_EQ((*driver)->InsertEvent(Event("x", 1)).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
 TEST_F(PostgresDriverTest, CompactVacuumsAndKeepsTheData) {
   auto driver = Open();
   ASSERT_TRUE(driver.ok());
