@@ -12,7 +12,9 @@
 #include "engine/postgres/pg_test_schema.h"
 #include "engine/postgres/postgres_driver.h"
 #include "engine/sqlite/sqlite_driver.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "schema/json_codec.h"
 #include "tests/fault/temp_dir.h"
 #include "tests/interop/store_dump.h"
 
@@ -143,6 +145,37 @@ TEST_P(TsInteropTest, BothWriteOneStore) {
   std::string why;
   EXPECT_TRUE(SameJsonLines(*ts_lines, fixture.export_order, &why)) << why;
   EXPECT_TRUE(SameJsonLines(*our_lines, fixture.export_order, &why)) << why;
+}
+
+// The SDK retries an insert with the next eventIndex when SQLite says
+// "UNIQUE constraint failed: ... session_id, ... event_index": sessionlog's
+// unique index makes the TS driver's insert fail that way.
+TEST_P(TsInteropTest, TheTsDriverHitsTheUniqueIndex) {
+  std::unique_ptr<Store> store = GetParam()();
+  const Fixture fixture = MakeFixture(11);  // session-10 has 8 events.
+  {
+    auto driver = store->Open();
+    ASSERT_TRUE(driver.ok()) << driver.status();
+    ASSERT_TRUE(WriteLines(**driver, fixture.write_order).ok());
+  }
+  SessionEvent clash;
+  clash.id = "a-fresh-uuid";
+  clash.event_index = 3;
+  clash.session_id = "session-10";
+  clash.connection_id = "c";
+  clash.payload_json = "{}";
+  auto args = store->TsArgs();
+  ASSERT_TRUE(args.ok());
+  std::vector<std::string> write = *args;
+  write.push_back("write");
+  auto result = RunTsDrivers(write, {JsonLineToJson(clash)});
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(
+      std::string(result.status().message()),
+      ::testing::HasSubstr(store->KeepsJsonText()
+                               ? "UNIQUE constraint failed: events.session_id, "
+                                 "events.event_index"
+                               : "idx_events_session_index"));
 }
 
 INSTANTIATE_TEST_SUITE_P(
