@@ -66,6 +66,13 @@ std::string Echo(const nlohmann::json& request) {
       .dump();
 }
 
+CreateSessionRequest MockSessionS1() {
+  CreateSessionRequest request;
+  request.agent = "mock";
+  request.id = "s1";
+  return request;
+}
+
 std::unique_ptr<Client> ConnectTo(const FakeAgentServer& server) {
   ClientOptions options;
   options.base_url = server.base_url();
@@ -97,9 +104,7 @@ TEST(ClientTest, MalformedRepliesAreErrorsAndNeverStored) {
     ASSERT_TRUE(server.Start());
     std::unique_ptr<Client> client = ConnectTo(server);
     ASSERT_NE(client, nullptr);
-    CreateSessionRequest request;
-    request.agent = "mock";
-    request.id = "s1";
+    CreateSessionRequest request = MockSessionS1();
     absl::StatusOr<SessionRecord> record = client->CreateSession(request);
     EXPECT_EQ(record.status().code(), absl::StatusCode::kInternal)
         << name << ": " << record.status();
@@ -126,9 +131,7 @@ TEST(ClientTest, JsonRpcErrorIsStoredAndReturned) {
   ASSERT_TRUE(server.Start());
   std::unique_ptr<Client> client = ConnectTo(server);
   ASSERT_NE(client, nullptr);
-  CreateSessionRequest request;
-  request.agent = "mock";
-  request.id = "s1";
+  CreateSessionRequest request = MockSessionS1();
   absl::StatusOr<SessionRecord> record = client->CreateSession(request);
   ASSERT_TRUE(record.ok()) << record.status();
   EXPECT_EQ(record->agent_session_id, "agent-1");
@@ -153,9 +156,7 @@ TEST(ClientTest, MalformedStreamEnvelopesAreReportedAndNeverStored) {
   ASSERT_TRUE(server.Start());
   std::unique_ptr<Client> client = ConnectTo(server);
   ASSERT_NE(client, nullptr);
-  CreateSessionRequest request;
-  request.agent = "mock";
-  request.id = "s1";
+  CreateSessionRequest request = MockSessionS1();
   ASSERT_TRUE(client->CreateSession(request).ok());
   absl::Time give_up = absl::Now() + absl::Seconds(10);
   while (Events(*client, "s1").size() < 5 && absl::Now() < give_up) {
@@ -184,9 +185,7 @@ TEST(ClientTest, CreateRefusesAStoredIdAndResumeAnUnknownOne) {
   ASSERT_TRUE(server.Start());
   std::unique_ptr<Client> client = ConnectTo(server);
   ASSERT_NE(client, nullptr);
-  CreateSessionRequest request;
-  request.agent = "mock";
-  request.id = "s1";
+  CreateSessionRequest request = MockSessionS1();
   ASSERT_TRUE(client->CreateSession(request).ok());
   EXPECT_EQ(client->CreateSession(request).status().code(),
             absl::StatusCode::kAlreadyExists);
