@@ -12,11 +12,11 @@ cd "$root"
 seconds="${FUZZ_SECONDS:-60}"
 jobs="${FUZZ_JOBS:-2}"
 out="${FUZZ_OUT:-/tmp/sessionlog-fuzz}"
-output_base="${FUZZ_OUTPUT_BASE:-/root/.cache/bazel-reliability}"
+output_base="${FUZZ_OUTPUT_BASE:-$HOME/.cache/bazel-fuzz}"
 targets=("$@")
 ((${#targets[@]})) || targets=(flatbuffers_decode json_line cursor store_uri)
 
-bazel --output_base="$output_base" build --config=fuzz \
+bazel --output_base="$output_base" build --symlink_prefix=/ --config=fuzz \
   $(printf '//tests/fuzz:%s_fuzzer ' "${targets[@]}")
 bin="$(bazel --output_base="$output_base" info --config=fuzz bazel-bin)/tests/fuzz"
 

@@ -46,3 +46,17 @@ bash tools/scripts/demo.sh --db "rocksdb:$demo_out/store" >"$demo_out/stdout.txt
   { cat "$demo_out/stderr.txt" "$demo_out/stdout.txt"; exit 1; }
 grep -A 7 '^Sessions' "$demo_out/stdout.txt"
 rm -rf "$demo_out"
+
+# ---- Reliability (issue 4): the suite under ASan+UBSan, then every fuzz
+# target for 60 s. Each builds in its own output base (another toolchain or
+# config), so the main build's cache is untouched. See docs/RELIABILITY.md.
+# The extra Bazel servers are shut down whether the stage passes or fails.
+stage_status=0
+echo "== ASan+UBSan: tools/scripts/sanitize.sh"
+bash tools/scripts/sanitize.sh || stage_status=$?
+bazel --output_base="$HOME/.cache/bazel-asan" shutdown >/dev/null 2>&1 || true
+((stage_status == 0)) || exit "$stage_status"
+echo "== fuzzing, 60 s per target: tools/scripts/fuzz.sh"
+FUZZ_SECONDS=60 FUZZ_JOBS=2 bash tools/scripts/fuzz.sh || stage_status=$?
+bazel --output_base="$HOME/.cache/bazel-fuzz" shutdown >/dev/null 2>&1 || true
+((stage_status == 0)) || exit "$stage_status"
