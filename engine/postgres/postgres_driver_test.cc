@@ -17,6 +17,7 @@
 #include "engine/postgres/tcp_proxy.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/conformance/conformance_helpers.h"
 
 // LeakSanitizer (--config=asan): when the server drops a connection,
 // libpqxx 6.4 leaks one PGresult (about 2 KiB) in its error path, inside the
@@ -28,25 +29,13 @@ extern "C" const char* __lsan_default_suppressions() {
 namespace sessionlog {
 namespace {
 
+using ::sessionlog::conformance::MakeEvent;
+using ::sessionlog::conformance::MakeSession;
 using ::testing::HasSubstr;
 
-SessionRecord Session(const std::string& id, int64_t created_at) {
-  SessionRecord r;
-  r.id = id;
-  r.agent = "mock";
-  r.last_connection_id = "conn";
-  r.created_at = created_at;
-  return r;
-}
-
+// An event whose payload JSONB would respell (spaces, key order, 1.50).
 SessionEvent Event(const std::string& session, int64_t index) {
-  SessionEvent e;
-  e.id = absl::StrCat(session, "-e", index);
-  e.event_index = index;
-  e.session_id = session;
-  e.created_at = 1000 + index;
-  e.connection_id = "conn";
-  e.sender = Sender::kClient;
+  SessionEvent e = MakeEvent(session, index);
   e.payload_json = R"({"jsonrpc":"2.0",  "method":"x","a":[1.50, 2]})";
   return e;
 }
@@ -80,7 +69,7 @@ class PostgresDriverTest : public ::testing::Test {
 TEST_F(PostgresDriverTest, JsonTextRoundTripsByteForByte) {
   auto driver = Open();
   ASSERT_TRUE(driver.ok()) << driver.status();
-  SessionRecord r = Session("s", 1);
+  SessionRecord r = MakeSession("s", 1);
   r.session_init_json = R"({"mcpServers":[],"cwd":"/w"})";
   r.config_options_json = "[ ]";
   r.modes_json = "null";
@@ -95,7 +84,7 @@ TEST_F(PostgresDriverTest, JsonTextRoundTripsByteForByte) {
 TEST_F(PostgresDriverTest, AJsonbColumnRewrittenByAnotherProgramWins) {
   auto driver = Open();
   ASSERT_TRUE(driver.ok()) << driver.status();
-  SessionRecord r = Session("s", 1);
+  SessionRecord r = MakeSession("s", 1);
   r.session_init_json = R"({"cwd":"/old"})";
   ASSERT_TRUE((*driver)->UpdateSession(r).ok());
   // What the TS driver's upsert does: it sets the JSONB column only.
@@ -112,7 +101,7 @@ TEST_F(PostgresDriverTest, AJsonbColumnRewrittenByAnotherProgramWins) {
 TEST_F(PostgresDriverTest, SchemasIsolateStores) {
   auto a = Open();
   ASSERT_TRUE(a.ok()) << a.status();
-  ASSERT_TRUE((*a)->UpdateSession(Session("only-in-a", 1)).ok());
+  ASSERT_TRUE((*a)->UpdateSession(MakeSession("only-in-a", 1)).ok());
   PgTestSchema other;
   DriverOptions options;
   options.postgres_schema = other.name();
@@ -204,7 +193,7 @@ TEST_F(PostgresDriverTest, EvictionHoldsUnderConcurrentDrivers) {
   auto write = [](SessionPersistDriver* d, int base) {
     for (int i = 0; i < 40; ++i) {
       absl::Status s =
-          d->UpdateSession(Session(absl::StrCat("s", base + i), base + i));
+          d->UpdateSession(MakeSession(absl::StrCat("s", base + i), base + i));
       ASSERT_TRUE(s.ok()) << s;
     }
   };

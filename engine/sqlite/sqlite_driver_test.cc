@@ -14,35 +14,16 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/conformance/conformance_helpers.h"
 #include "tests/fault/temp_dir.h"
 
 namespace sessionlog {
 namespace {
 
+using ::sessionlog::conformance::MakeEvent;
+using ::sessionlog::conformance::MakeSession;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-SessionEvent Event(const std::string& session, int64_t index) {
-  SessionEvent e;
-  e.id = absl::StrCat(session, "-e", index);
-  e.event_index = index;
-  e.session_id = session;
-  e.created_at = 1000 + index;
-  e.connection_id = "conn";
-  e.sender = Sender::kAgent;
-  e.payload_json = R"({"jsonrpc":"2.0","method":"x"})";
-  return e;
-}
-
-SessionRecord Session(const std::string& id, int64_t created_at) {
-  SessionRecord r;
-  r.id = id;
-  r.agent = "mock";
-  r.last_connection_id = "conn";
-  r.created_at = created_at;
-  r.modes_json = "null";
-  return r;
-}
 
 // Runs `sql` on `path` with the plain C API and returns the first column of
 // each row as text.
@@ -105,10 +86,12 @@ TEST(SqliteDriverTest, StoresJsonTextAndNullsAsTheTsDriverDoes) {
   {
     auto driver = OpenSqliteDriver(path, DriverOptions());
     ASSERT_TRUE(driver.ok());
-    SessionRecord r = Session("s1", 5);
+    SessionRecord r = MakeSession("s1", 5);
+    r.agent_session_id.reset();
+    r.modes_json = "null";
     r.session_init_json = R"({"cwd":"/w","mcpServers":[]})";
     ASSERT_TRUE((*driver)->UpdateSession(r).ok());
-    ASSERT_TRUE((*driver)->InsertEvent(Event("s1", 1)).ok());
+    ASSERT_TRUE((*driver)->InsertEvent(MakeEvent("s1", 2)).ok());
   }
   EXPECT_THAT(Query(path,
                     "SELECT quote(agent_session_id) || ' ' || "
@@ -116,7 +99,7 @@ TEST(SqliteDriverTest, StoresJsonTextAndNullsAsTheTsDriverDoes) {
                     "session_init_json FROM sessions"),
               ElementsAre(R"(NULL NULL null {"cwd":"/w","mcpServers":[]})"));
   EXPECT_THAT(Query(path, "SELECT sender || ' ' || payload_json FROM events"),
-              ElementsAre(R"(agent {"jsonrpc":"2.0","method":"x"})"));
+              ElementsAre("agent " + MakeEvent("s1", 2).payload_json));
 }
 
 TEST(SqliteDriverTest, UpgradesATableFromAnOlderTsDriver) {
@@ -135,7 +118,7 @@ TEST(SqliteDriverTest, UpgradesATableFromAnOlderTsDriver) {
   ASSERT_TRUE(record.ok()) << record.status();
   EXPECT_EQ(record->agent_session_id, "a1");
   EXPECT_FALSE(record->modes_json.has_value());
-  SessionRecord r = Session("new", 8);
+  SessionRecord r = MakeSession("new", 8);
   r.agent_session_id = "a2";
   r.sandbox_id = "docker/1";
   EXPECT_TRUE((*driver)->UpdateSession(r).ok());
@@ -178,14 +161,14 @@ TEST(SqliteDriverTest, ReadOnlyRefusesWritesAndSeesTheData) {
   const std::string path = dir.Sub("s.db");
   {
     auto driver = OpenSqliteDriver(path, DriverOptions());
-    ASSERT_TRUE((*driver)->UpdateSession(Session("s", 1)).ok());
+    ASSERT_TRUE((*driver)->UpdateSession(MakeSession("s", 1)).ok());
   }
   DriverOptions ro;
   ro.read_only = true;
   auto driver = OpenSqliteDriver(path, ro);
   ASSERT_TRUE(driver.ok()) << driver.status();
   EXPECT_TRUE((*driver)->GetSession("s").ok());
-  EXPECT_EQ((*driver)->InsertEvent(Event("s", 1)).code(),
+  EXPECT_EQ((*driver)->InsertEvent(MakeEvent("s", 1)).code(),
             absl::StatusCode::kFailedPrecondition);
 }
 
@@ -197,7 +180,7 @@ TEST(SqliteDriverTest, CheckIntegrityReportsACorruptFile) {
     options.max_events_per_session = kNoLimit;
     auto driver = OpenSqliteDriver(path, options);
     for (int i = 1; i <= 2000; ++i) {
-      ASSERT_TRUE((*driver)->InsertEvent(Event("s", i)).ok());
+      ASSERT_TRUE((*driver)->InsertEvent(MakeEvent("s", i)).ok());
     }
     EXPECT_TRUE((*driver)->CheckIntegrity().ok());
   }
@@ -222,7 +205,7 @@ TEST(SqliteDriverTest, CompactGivesDeletedSpaceBack) {
   auto driver = OpenSqliteDriver(dir.Sub("c.db"), options);
   ASSERT_TRUE(driver.ok());
   std::vector<SessionEvent> batch;
-  for (int i = 1; i <= 3000; ++i) batch.push_back(Event("big", i));
+  for (int i = 1; i <= 3000; ++i) batch.push_back(MakeEvent("big", i));
   ASSERT_TRUE((*driver)->InsertEvents(batch).ok());
   ASSERT_TRUE((*driver)->Compact().ok());
   const int64_t full = (*driver)->Stats()->disk_bytes;
@@ -242,14 +225,14 @@ TEST(SqliteDriverTest, AWriterHeldTooLongIsUnavailable) {
   ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
             SQLITE_OK);
-  absl::Status s = (*driver)->InsertEvent(Event("s", 1));
+  absl::Status s = (*driver)->InsertEvent(MakeEvent("s", 1));
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
   EXPECT_THAT(s.message(), HasSubstr("busy.db"));
   // Reads go on meanwhile (WAL), and writes work once the lock is gone.
   EXPECT_TRUE((*driver)->HighestEventIndex("s").ok());
   sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr);
   sqlite3_close(other);
-  EXPECT_TRUE((*driver)->InsertEvent(Event("s", 1)).ok());
+  EXPECT_TRUE((*driver)->InsertEvent(MakeEvent("s", 1)).ok());
 }
 
 TEST(SqliteDriverTest, TwoConnectionsShareOneFile) {
@@ -263,7 +246,7 @@ TEST(SqliteDriverTest, TwoConnectionsShareOneFile) {
   constexpr int kPerWriter = 200;
   auto write = [](SessionPersistDriver* d, const std::string& session) {
     for (int i = 1; i <= kPerWriter; ++i) {
-      absl::Status s = d->InsertEvent(Event(session, i));
+      absl::Status s = d->InsertEvent(MakeEvent(session, i));
       ASSERT_TRUE(s.ok()) << s;
     }
   };
@@ -285,7 +268,7 @@ TEST(SqliteDriverTest, FsyncDurabilityWritesAndFlushes) {
   fsync.durability = Durability::kFsync;
   auto driver = OpenSqliteDriver(dir.Sub("f.db"), fsync);
   ASSERT_TRUE(driver.ok());
-  ASSERT_TRUE((*driver)->InsertEvent(Event("s", 1)).ok());
+  ASSERT_TRUE((*driver)->InsertEvent(MakeEvent("s", 1)).ok());
   EXPECT_TRUE((*driver)->Flush().ok());
 }
 
