@@ -64,14 +64,16 @@ class AcpConnection {
   // Sends the request {jsonrpc, id, method, params} and returns the reply
   // envelope (with "result", or "error": then the Status is Unknown, naming
   // the code and message, after the reply was stored). Errors: those of
-  // HttpEndpoint::Send and ReplyError; Internal for a malformed reply
-  // (nothing of it stored); DeadlineExceeded when a 202 is not followed by a
-  // reply on the stream within the request timeout; FailedPrecondition when
-  // closed.
+  // HttpEndpoint::Send and ReplyError; NotFound when the server no longer
+  // knows this connection (it restarted; alive() turns false); Internal for a
+  // malformed reply (nothing of it stored); DeadlineExceeded when a 202 is
+  // not followed by a reply on the stream within the request timeout;
+  // FailedPrecondition when closed. The request itself is stored before it
+  // is posted, so it stays stored when posting fails.
   absl::StatusOr<nlohmann::json> Call(absl::string_view method,
                                       nlohmann::json params);
 
-  // Sends the notification {jsonrpc, method, params}.
+  // Sends the notification {jsonrpc, method, params}. Errors as for Call.
   absl::Status Notify(absl::string_view method, nlohmann::json params);
 
   // Stops the stream and deletes the server-side connection (best effort,
