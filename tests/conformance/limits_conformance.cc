@@ -248,9 +248,19 @@ TEST_P(DriverConformanceTest, OnlyTheEventLimitWhenSessionsAreUnlimited) {
   EXPECT_THAT(IndicesOf(events), ElementsAre(2, 3));
 }
 
+TEST_P(DriverConformanceTest, LimitFromStoreOnAFreshStoreIsTheSdkDefault) {
+  CloseDriver();
+  absl::StatusOr<std::unique_ptr<SessionPersistDriver>> driver =
+      harness().Open(Caps(kLimitFromStore, kLimitFromStore));
+  ASSERT_TRUE(driver.ok()) << driver.status();
+  EXPECT_EQ((*driver)->options().max_sessions, kDefaultMaxSessions);
+  EXPECT_EQ((*driver)->options().max_events_per_session,
+            kDefaultMaxEventsPerSession);
+}
+
 TEST_P(DriverConformanceTest, OutOfRangeLimitOptionsAreRefusedAtOpen) {
   CloseDriver();
-  DriverOptions options = Caps(-1, 10);
+  DriverOptions options = Caps(-2, 10);  // -1 is kLimitFromStore.
   ExpectInvalidArgument(harness().Open(options).status(), "max_sessions");
   options = Caps(10, -5);
   ExpectInvalidArgument(harness().Open(options).status(),
