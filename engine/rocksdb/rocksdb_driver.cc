@@ -165,6 +165,7 @@ class RocksDbDriver final : public SessionPersistDriver {
   }
 
   absl::Status OpenStore(rocksdb::Env* env);
+  void RememberOpenFailure(const absl::Status& s) { RememberLogFailure(s); }
 
  protected:
   absl::StatusOr<SessionRecord> DoGetSession(absl::string_view id) override;
@@ -1011,7 +1012,12 @@ absl::StatusOr<std::unique_ptr<SessionPersistDriver>> OpenRocksDbDriverWithEnv(
     return absl::InvalidArgumentError("rocksdb store path must not be empty");
   }
   auto driver = std::make_unique<RocksDbDriver>(options, std::string(path));
-  if (absl::Status s = driver->OpenStore(env); !s.ok()) return s;
+  if (absl::Status s = driver->OpenStore(env); !s.ok()) {
+    // Any write of the open may have failed on the WAL; the destructor must
+    // not sync it (see RememberLogFailure).
+    driver->RememberOpenFailure(s);
+    return s;
+  }
   return driver;
 }
 
