@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -203,42 +205,68 @@ class Restringifier {
     return Error(AtEnd() ? "missing value" : "unexpected character");
   }
 
+  // Writes members as they come; only an object with an array-index key or
+  // a repeated key (rare) is rebuilt in JavaScript's order afterwards.
   absl::Status ParseObject(int depth, std::string* out) {
     if (depth > kMaxJsJsonDepth) return Error("nesting too deep");
     ++pos_;  // '{'
-    struct Member {
-      std::string key;  // Serialized, quotes included.
-      std::string value;
-    };
-    std::vector<Member> members;
-    absl::flat_hash_map<std::string, size_t> position_of_key;
+    const size_t object_start = out->size();
+    out->push_back('{');
     SkipWhitespace();
     if (Peek() == '}') {
       ++pos_;
-      out->append("{}");
+      out->push_back('}');
       return absl::OkStatus();
     }
+    // Where each member landed in *out: its key [key_start, key_end), then
+    // ':' and its value up to value_end.
+    struct Span {
+      size_t key_start, key_end, value_end;
+    };
+    absl::InlinedVector<Span, 8> spans;
+    bool in_order = true;  // No array-index key and no repeated key so far.
+    absl::flat_hash_set<std::string> keys;  // Filled once objects grow.
     while (true) {
       SkipWhitespace();
       if (Peek() != '"') return Error("expected a string key");
-      Member member;
-      absl::Status s = ParseString(&member.key);
+      if (!spans.empty()) out->push_back(',');
+      Span span;
+      span.key_start = out->size();
+      absl::Status s = ParseString(out);
       if (!s.ok()) return s;
+      span.key_end = out->size();
       SkipWhitespace();
       if (Peek() != ':') return Error("expected ':'");
       ++pos_;
+      out->push_back(':');
       SkipWhitespace();
-      s = ParseValue(depth, &member.value);
+      s = ParseValue(depth, out);
       if (!s.ok()) return s;
-      // A repeated key keeps its first position and takes the last value, as
-      // assigning an existing property does.
-      auto [it, inserted] =
-          position_of_key.try_emplace(member.key, members.size());
-      if (inserted) {
-        members.push_back(std::move(member));
-      } else {
-        members[it->second].value = std::move(member.value);
+      span.value_end = out->size();
+      if (in_order) {
+        absl::string_view key(out->data() + span.key_start,
+                              span.key_end - span.key_start);
+        uint32_t index;
+        if (ArrayIndexOfKey(key, &index)) {
+          in_order = false;
+        } else if (spans.size() < 8) {
+          for (const Span& other : spans) {
+            if (key == absl::string_view(out->data() + other.key_start,
+                                         other.key_end - other.key_start)) {
+              in_order = false;
+            }
+          }
+        } else {
+          if (keys.empty()) {
+            for (const Span& other : spans) {
+              keys.emplace(out->data() + other.key_start,
+                           other.key_end - other.key_start);
+            }
+          }
+          if (!keys.emplace(key).second) in_order = false;
+        }
       }
+      spans.push_back(span);
       SkipWhitespace();
       if (Peek() == ',') {
         ++pos_;
@@ -250,31 +278,59 @@ class Restringifier {
       }
       return Error("expected ',' or '}'");
     }
-    std::vector<std::pair<uint32_t, const Member*>> indexed;
-    std::vector<const Member*> named;
-    for (const Member& m : members) {
+    if (in_order) {
+      out->push_back('}');
+      return absl::OkStatus();
+    }
+    Reorder(object_start, spans, out);
+    return absl::OkStatus();
+  }
+
+  // Rewrites the object that starts at object_start in JavaScript's property
+  // order: a repeated key keeps the position of its first occurrence and the
+  // value of its last; array-index keys first, in numeric order.
+  template <typename Spans>
+  static void Reorder(size_t object_start, const Spans& spans,
+                      std::string* out) {
+    using Span = typename Spans::value_type;
+    const auto key_of = [&](const Span& span) {
+      return absl::string_view(out->data() + span.key_start,
+                               span.key_end - span.key_start);
+    };
+    const auto value_of = [&](const Span& span) {
+      return absl::string_view(out->data() + span.key_end + 1,
+                               span.value_end - span.key_end - 1);
+    };
+    absl::flat_hash_map<absl::string_view, size_t> first_of_key;
+    std::vector<size_t> firsts;              // Spans that place a key.
+    std::vector<size_t> last(spans.size());  // Span giving each key's value.
+    for (size_t i = 0; i < spans.size(); ++i) {
+      auto [it, inserted] = first_of_key.try_emplace(key_of(spans[i]), i);
+      if (inserted) firsts.push_back(i);
+      last[it->second] = i;
+    }
+    std::vector<std::pair<uint32_t, size_t>> indexed;
+    std::vector<size_t> named;
+    for (size_t i : firsts) {
       uint32_t index;
-      if (ArrayIndexOfKey(m.key, &index)) {
-        indexed.emplace_back(index, &m);
+      if (ArrayIndexOfKey(key_of(spans[i]), &index)) {
+        indexed.emplace_back(index, i);
       } else {
-        named.push_back(&m);
+        named.push_back(i);
       }
     }
-    std::sort(indexed.begin(), indexed.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    out->push_back('{');
-    bool first = true;
-    const auto emit = [&](const Member* m) {
-      if (!first) out->push_back(',');
-      first = false;
-      out->append(m->key);
-      out->push_back(':');
-      out->append(m->value);
+    std::sort(indexed.begin(), indexed.end());
+    std::string rebuilt = "{";
+    const auto emit = [&](size_t i) {
+      if (rebuilt.size() > 1) rebuilt.push_back(',');
+      absl::StrAppend(&rebuilt, key_of(spans[i]), ":",
+                      value_of(spans[last[i]]));
     };
-    for (const auto& [index, m] : indexed) emit(m);
-    for (const Member* m : named) emit(m);
-    out->push_back('}');
-    return absl::OkStatus();
+    for (const auto& entry : indexed) emit(entry.second);
+    for (size_t i : named) emit(i);
+    rebuilt.push_back('}');
+    out->resize(object_start);
+    out->append(rebuilt);
   }
 
   absl::Status ParseArray(int depth, std::string* out) {
@@ -333,6 +389,15 @@ class Restringifier {
     ++pos_;  // '"'
     out->push_back('"');
     while (true) {
+      // Printable ASCII other than '"' and '\\' is written as it is: copy runs.
+      size_t run = pos_;
+      while (run < text_.size()) {
+        uint8_t b = static_cast<uint8_t>(text_[run]);
+        if (b < 0x20 || b >= 0x80 || b == '"' || b == '\\') break;
+        ++run;
+      }
+      out->append(text_.data() + pos_, run - pos_);
+      pos_ = run;
       if (AtEnd()) return Error("unterminated string");
       uint8_t c = static_cast<uint8_t>(text_[pos_]);
       if (c == '"') {
@@ -419,16 +484,28 @@ class Restringifier {
     } else if (digits() == 0) {
       return Error("bad number");
     }
+    bool has_fraction_or_exponent = false;
     if (Peek() == '.') {
       ++pos_;
+      has_fraction_or_exponent = true;
       if (digits() == 0) return Error("bad number: no digits after '.'");
     }
     if (Peek() == 'e' || Peek() == 'E') {
       ++pos_;
+      has_fraction_or_exponent = true;
       if (Peek() == '+' || Peek() == '-') ++pos_;
       if (digits() == 0) return Error("bad number: no exponent digits");
     }
-    double value = ParseDouble(std::string(text_.substr(start, pos_ - start)));
+    absl::string_view number = text_.substr(start, pos_ - start);
+    // An integer of at most 15 digits is exact in a double and prints as
+    // written (JSON allows no leading zeros); only -0 changes.
+    size_t digit_count = number.size() - (number[0] == '-' ? 1 : 0);
+    if (!has_fraction_or_exponent && digit_count <= 15) {
+      if (number == "-0") number = "0";
+      out->append(number.data(), number.size());
+      return absl::OkStatus();
+    }
+    double value = ParseDouble(std::string(number));
     // JSON.parse overflows to +-Infinity, which JSON.stringify writes as null.
     if (std::isinf(value)) {
       out->append("null");

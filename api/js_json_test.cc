@@ -23,15 +23,27 @@ TEST(JsJsonTest, DropsWhitespace) {
 TEST(JsJsonTest, ArrayIndexKeysComeFirstInNumericOrder) {
   EXPECT_EQ(Restringify(R"({"b":1,"a":2,"1":3,"0":4})"),
             R"({"0":4,"1":3,"b":1,"a":2})");
-  EXPECT_EQ(Restringify(
-                R"({"01":1,"1":2,"4294967295":3,"4294967294":4,"-1":5,"10":6})"),
-            R"({"1":2,"10":6,"4294967294":4,"01":1,"4294967295":3,"-1":5})");
+  EXPECT_EQ(
+      Restringify(
+          R"({"01":1,"1":2,"4294967295":3,"4294967294":4,"-1":5,"10":6})"),
+      R"({"1":2,"10":6,"4294967294":4,"01":1,"4294967295":3,"-1":5})");
 }
 
 TEST(JsJsonTest, DuplicateKeyKeepsFirstPositionAndLastValue) {
   EXPECT_EQ(Restringify(R"({"a":1,"b":2,"a":3})"), R"({"a":3,"b":2})");
   // Escapes name the same key as their decoded text.
   EXPECT_EQ(Restringify(R"({"a":1,"\u0061":{"x":[]}})"), R"({"a":{"x":[]}})");
+}
+
+TEST(JsJsonTest, WideObjectsFindRepeatedKeysToo) {
+  EXPECT_EQ(
+      Restringify(R"({"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,)"
+                  R"("i":9,"b":10,"j":11})"),
+      R"({"a":1,"b":10,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":11})");
+  EXPECT_EQ(
+      Restringify(R"({"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,)"
+                  R"("i":9,"7":10})"),
+      R"({"7":10,"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9})");
 }
 
 TEST(JsJsonTest, NumbersAsJavaScriptPrintsThem) {
@@ -66,10 +78,28 @@ TEST(JsJsonTest, StringsEscapedAsJavaScriptEscapesThem) {
 }
 
 TEST(JsJsonTest, RefusesWhatJsonParseRefuses) {
-  for (absl::string_view bad :
-       {"", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "+1", "1e", "NaN",
-        "'a'", "\"\t\"", "\"\\x\"", "\"\\u12\"", "[1] x", "\xEF\xBB\xBF" "1",
-        "\"\xC3\"", "\"\xED\xA0\x80\"", "\v1", "tru", "nul"}) {
+  for (absl::string_view bad : {"",
+                                "{",
+                                "[1,]",
+                                "{\"a\":1,}",
+                                "01",
+                                "1.",
+                                ".5",
+                                "+1",
+                                "1e",
+                                "NaN",
+                                "'a'",
+                                "\"\t\"",
+                                "\"\\x\"",
+                                "\"\\u12\"",
+                                "[1] x",
+                                "\xEF\xBB\xBF"
+                                "1",
+                                "\"\xC3\"",
+                                "\"\xED\xA0\x80\"",
+                                "\v1",
+                                "tru",
+                                "nul"}) {
     std::string out = "kept";
     absl::Status s = AppendJsRestringified(bad, &out);
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;

@@ -86,7 +86,8 @@ class PayloadGenerator {
   }
 
   std::string Object(int depth) {
-    int members = Uniform(0, 5);
+    // Sometimes wide: objects of 8 keys and more take another path.
+    int members = Uniform(0, Uniform(0, 3) == 0 ? 14 : 5);
     std::string text = "{" + Whitespace();
     for (int i = 0; i < members; ++i) {
       if (i > 0) text += "," + Whitespace();
