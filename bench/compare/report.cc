@@ -363,19 +363,19 @@ absl::Status WriteReport(const Json& all, const std::string& out_dir) {
     }
     absl::StrAppend(&md, "![", plot.phase, "](", plot.phase, ".png)\n\n");
     if (titles.empty()) continue;  // Nothing measured: no plot.
-    const std::string dat_file = out_dir + "/" + plot.phase + ".dat";
-    std::ofstream(dat_file) << dat.str();
-    gp += PlotLines(out_dir + "/" + plot.phase + ".png", dat_file, titles,
-                    plot.title, plot.key_title, plot.ylabel, plot.logx,
-                    plot.logy);
+    // plots.gp names its files relative to out_dir, where gnuplot runs.
+    const std::string dat_file = plot.phase + ".dat";
+    std::ofstream(out_dir + "/" + dat_file) << dat.str();
+    gp += PlotLines(plot.phase + ".png", dat_file, titles, plot.title,
+                    plot.key_title, plot.ylabel, plot.logx, plot.logy);
   }
   if (!standard_dat.str().empty()) {
-    const std::string dat_file = out_dir + "/standard.dat";
-    std::ofstream(dat_file) << standard_dat.str();
+    const std::string dat_file = "standard.dat";
+    std::ofstream(out_dir + "/" + dat_file) << standard_dat.str();
     absl::StrAppend(
-        &gp, "set terminal pngcairo size 900,560 noenhanced\nset output '",
-        out_dir,
-        "/appends.png'\nset title 'Default workload: appends/s and "
+        &gp,
+        "set terminal pngcairo size 900,560 noenhanced\nset output "
+        "'appends.png'\nset title 'Default workload: appends/s and "
         "replay reads/s'\nunset xlabel\nset ylabel 'per second'\nset "
         "logscale y\nunset logscale x\nset style data histograms\nset style "
         "fill solid 0.8\nset xtics rotate by -30\nset key top right\nplot '",
@@ -462,7 +462,7 @@ absl::Status WriteReport(const Json& all, const std::string& out_dir) {
   std::ofstream(out_dir + "/plots.gp") << gp;
   std::cout << md;
   const std::string command =
-      absl::StrCat("gnuplot '", out_dir, "/plots.gp' 2>&1");
+      absl::StrCat("cd '", out_dir, "' && gnuplot plots.gp 2>&1");
   if (system("command -v gnuplot >/dev/null 2>&1") == 0) {
     if (system(command.c_str()) != 0) {
       std::cerr << "gnuplot failed; the tables are still in results.md\n";
