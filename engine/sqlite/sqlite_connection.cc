@@ -19,11 +19,15 @@ SqlRow ReadRow(sqlite3_stmt* stmt) {
         break;
       case SQLITE_FLOAT: {
         // JavaScript numbers may arrive as REAL; integral ones are integers.
+        // Any other (a fraction, or beyond int64, whose cast is undefined)
+        // keeps SQLite's text for it, which an integer column refuses.
         double d = sqlite3_column_double(stmt, c);
-        if (std::trunc(d) == d) {
+        if (std::trunc(d) == d && d >= -0x1p63 && d < 0x1p63) {
           row.emplace_back(static_cast<int64_t>(d));
         } else {
-          row.emplace_back(absl::StrCat(d));
+          const char* text =
+              reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+          row.emplace_back(std::string(text, sqlite3_column_bytes(stmt, c)));
         }
         break;
       }

@@ -125,6 +125,31 @@ TEST(SqliteDriverTest, UpgradesATableFromAnOlderTsDriver) {
   EXPECT_EQ(*(*driver)->GetSession("new"), r);
 }
 
+// Another writer (a TS driver binds JS numbers as REAL) may leave a number
+// that no int64 holds: it reads as DataLoss, never as a made-up integer.
+TEST(SqliteDriverTest, ARealThatIsNoInt64IsDataLoss) {
+  TempDir dir;
+  const std::string path = dir.Sub("real.db");
+  { ASSERT_TRUE(OpenSqliteDriver(path, DriverOptions()).ok()); }
+  Exec(path,
+       "INSERT INTO sessions (id, agent, last_connection_id, created_at) "
+       "VALUES ('huge', 'mock', 'c1', 1e300), ('edge', 'mock', 'c1', "
+       "9223372036854775808.0), ('frac', 'mock', 'c1', 12.5), "
+       "('real', 'mock', 'c1', 1700000000000.0);");
+  auto driver = OpenSqliteDriver(path, DriverOptions());
+  ASSERT_TRUE(driver.ok()) << driver.status();
+  for (const char* id : {"huge", "edge", "frac"}) {
+    auto record = (*driver)->GetSession(id);
+    EXPECT_EQ(record.status().code(), absl::StatusCode::kDataLoss)
+        << id << ": " << record.status() << " created_at "
+        << (record.ok() ? record->created_at : 0);
+    EXPECT_THAT(record.status().message(), HasSubstr("created_at"));
+  }
+  auto integral = (*driver)->GetSession("real");
+  ASSERT_TRUE(integral.ok()) << integral.status();
+  EXPECT_EQ(integral->created_at, 1700000000000);
+}
+
 TEST(SqliteDriverTest, DuplicateIndexesInAnExistingFileAreAClearError) {
   TempDir dir;
   const std::string path = dir.Sub("dup.db");
