@@ -27,9 +27,11 @@
 // Limits: the destination must be opened with limits off (kNoLimit for
 // max_sessions and max_events_per_session), or eviction and retention would
 // drop data mid-copy. MigrateStore refuses a destination with limits on
-// (FailedPrecondition) unless allow_destination_limits is set. Open the source
-// with limits off too: a store written without limits and read with them shows
-// only the newest events. MigrationDriverOptions() gives such options.
+// (FailedPrecondition) unless allow_destination_limits is set;
+// MigrationDriverOptions() gives such options. Open the source with its own
+// limits (kLimitFromStore, as `sessionlog migrate` does): a rocksdb: store
+// opened with larger limits than its writer's, or none, can show events its
+// writer already trimmed but compaction has not yet removed.
 //
 // Thread safety: the drivers may be used by other threads meanwhile; what they
 // write concurrently may or may not be copied.
@@ -74,7 +76,7 @@ struct MigrateOptions {
   std::function<void(const MigrateProgress&)> on_progress;
 };
 
-// DriverOptions for opening both ends of a migration: `base` with both
+// DriverOptions for opening the destination of a migration: `base` with both
 // limits switched off.
 DriverOptions MigrationDriverOptions(DriverOptions base = DriverOptions());
 

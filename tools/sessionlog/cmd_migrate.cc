@@ -18,10 +18,12 @@ class MigrateCommand : public Command {
         "--from URI --to URI [--resume CURSOR]",
         "Copy every session and its events from one store to another.",
         "Works between any backends (rocksdb:, sqlite:, postgresql://, "
-        "memory:). Both stores are\nopened with limits off, so nothing is "
-        "evicted or trimmed mid-copy; --max-sessions and\n"
-        "--max-events-per-session do not apply. The source is opened "
-        "read-only; the destination\nis created if missing.\n\nIdempotent and "
+        "memory:). The source is opened\nread-only with its limits (those "
+        "its writer recorded, or --max-sessions and\n"
+        "--max-events-per-session), so events its writer already trimmed "
+        "are not copied. The\ndestination is opened with limits off, so "
+        "nothing is evicted or trimmed mid-copy, and is\ncreated if "
+        "missing.\n\nIdempotent and "
         "resumable: re-running a finished migration changes nothing; after "
         "an\ninterruption, run it again (optionally with the --resume cursor "
         "it printed, to skip the\nsessions already copied). Events under ids "
