@@ -65,6 +65,9 @@ ABSL_FLAG(int64_t, fsync_events, 2000,
 ABSL_FLAG(std::string, node_modules, "",
           "node_modules holding sandbox-agent@0.4.2 and better-sqlite3@12 "
           "(default: a cache dir, installed from npm when missing)");
+ABSL_FLAG(std::string, node_script, "",
+          "path of bench/node/ts_peer.mjs (default: found in the runfiles or "
+          "the workspace)");
 ABSL_FLAG(std::string, child, "", "internal: run one phase and print JSON");
 ABSL_FLAG(std::string, child_config, "", "internal: the phase's config file");
 
@@ -267,13 +270,19 @@ int RunHarness() {
           : absl::StrSplit(absl::GetFlag(FLAGS_peers), ',', absl::SkipEmpty());
   Json skipped = Json::object();
   std::vector<std::string> runnable;
-  std::string node_modules;
+  std::string node_modules, node_script;
   for (const std::string& peer : peers) {
     absl::Status ok;
     if (absl::StartsWith(peer, "sessionlog-")) {
       ok = ProbeDriver(peer, pg_uri);
     } else if (absl::StartsWith(peer, "ts-")) {
-      if (node_modules.empty()) {
+      // Resolved now: a rebuild during the run must not move it.
+      absl::StatusOr<std::string> script =
+          NodePeerScript(absl::GetFlag(FLAGS_node_script));
+      if (script.ok()) node_script = *script;
+      if (!script.ok()) {
+        ok = script.status();
+      } else if (node_modules.empty()) {
         absl::StatusOr<std::string> nm =
             EnsureNodeModules(absl::GetFlag(FLAGS_node_modules));
         ok = nm.status();
@@ -292,8 +301,6 @@ int RunHarness() {
     }
   }
 
-  // Resolved now: a rebuild during the run must not move it.
-  const std::string node_script = NodePeerScript();
   ScratchDir scratch;
   Json results = Json::object();
   int failures = 0;

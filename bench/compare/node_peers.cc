@@ -51,7 +51,12 @@ absl::StatusOr<std::string> EnsureNodeModules(const std::string& wanted) {
   return prefix + "/node_modules";
 }
 
-std::string NodePeerScript() {
+absl::StatusOr<std::string> NodePeerScript(const std::string& wanted) {
+  if (!wanted.empty()) {
+    if (std::filesystem::exists(wanted)) return wanted;
+    return absl::NotFoundError(
+        absl::StrCat("--node_script=", wanted, ": no such file"));
+  }
   const std::string relative = "sessionlog/bench/node/ts_peer.mjs";
   std::vector<std::string> candidates;
   if (const char* dir = getenv("RUNFILES_DIR")) {
@@ -64,10 +69,14 @@ std::string NodePeerScript() {
   if (const char* ws = getenv("BUILD_WORKSPACE_DIRECTORY")) {
     candidates.push_back(absl::StrCat(ws, "/bench/node/ts_peer.mjs"));
   }
+  candidates.push_back("bench/node/ts_peer.mjs");  // Run from the workspace.
   for (const std::string& c : candidates) {
-    if (std::filesystem::exists(c)) return c;
+    if (std::filesystem::exists(c)) return std::filesystem::absolute(c);
   }
-  return candidates.back();
+  return absl::NotFoundError(
+      "bench/node/ts_peer.mjs not found (looked in the runfiles and the "
+      "current directory); run the harness with `bazel run`, from the "
+      "workspace, or pass --node_script");
 }
 
 absl::StatusOr<std::string> NodeWorkloadFiles::File(const WorkloadSpec& spec,

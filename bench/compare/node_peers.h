@@ -22,8 +22,9 @@ namespace sessionlog::bench {
 // FailedPrecondition when node or npm is missing or the install fails.
 absl::StatusOr<std::string> EnsureNodeModules(const std::string& wanted);
 
-// Path of bench/node/ts_peer.mjs (from runfiles, or the workspace).
-std::string NodePeerScript();
+// Path of bench/node/ts_peer.mjs: `wanted` if given, else from the runfiles
+// or the workspace. NotFound, saying what to do, when there is none.
+absl::StatusOr<std::string> NodePeerScript(const std::string& wanted);
 
 // The JSON Lines files a node peer reads for a phase, written once per
 // distinct workload and shared by the node peers.
