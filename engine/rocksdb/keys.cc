@@ -77,5 +77,11 @@ std::string IdByHandleKey(uint64_t handle) {
   return key;
 }
 
+std::string FloorByHandleKey(uint64_t handle) {
+  std::string key(1, 'f');
+  AppendFixed64(handle, &key);
+  return key;
+}
+
 }  // namespace rocksdb_keys
 }  // namespace sessionlog

@@ -10,7 +10,10 @@
 //   sessions  session id -> SessionRecord FlatBuffer (schema/session.fbs).
 //   by_age    AgeKey(created_at, id) -> "" : list order and eviction order.
 //   handles   'i' + session id -> fixed64 BE handle, and
-//             'h' + fixed64 BE handle -> session id (the reverse map).
+//             'h' + fixed64 BE handle -> session id (the reverse map), and
+//             'f' + fixed64 BE handle -> fixed64 BE floor: the session's low
+//             watermark as last synced. Events below it were trimmed, and
+//             stay so whatever limits the store is opened with later.
 //   events    EventKey(handle, event_index) -> SessionEvent FlatBuffer without
 //             its session id (the key names the session).
 //
@@ -63,6 +66,7 @@ bool DecodeAgeKey(absl::string_view key, int64_t* created_at, std::string* id);
 
 std::string HandleByIdKey(absl::string_view id);  // 'i' + id
 std::string IdByHandleKey(uint64_t handle);       // 'h' + handle
+std::string FloorByHandleKey(uint64_t handle);    // 'f' + handle
 inline constexpr char kIdByHandlePrefix = 'h';
 
 }  // namespace rocksdb_keys

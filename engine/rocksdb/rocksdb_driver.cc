@@ -281,6 +281,12 @@ class RocksDbDriver final : public SessionPersistDriver {
   absl::Mutex log_failure_mu_;
   absl::Status log_failure_ ABSL_GUARDED_BY(log_failure_mu_);
 
+  // Serializes SyncAndPublish.
+  absl::Mutex publish_mu_;
+  // The watermarks last recorded as floors (keys.h).
+  std::shared_ptr<const WatermarkMap> recorded_floors_
+      ABSL_GUARDED_BY(publish_mu_) = std::make_shared<WatermarkMap>();
+
   absl::Mutex sync_mu_;
   bool stopping_ ABSL_GUARDED_BY(sync_mu_) = false;
   std::thread sync_thread_;
@@ -467,6 +473,7 @@ absl::Status RocksDbDriver::Load(absl::string_view id, SessionState* state) {
   state->handle = 0;
   state->highest.reset();
   state->retained.clear();
+  state->floor = 0;
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_[kHandles],
                                keys::HandleByIdKey(id), &value);
@@ -481,15 +488,30 @@ absl::Status RocksDbDriver::Load(absl::string_view id, SessionState* state) {
                                             id, "\" is not 8 bytes"));
   }
   state->handle = handle;
-  std::string lower = keys::EventKey(handle, 0);
+  s = db_->Get(rocksdb::ReadOptions(), cf_[kHandles],
+               keys::FloorByHandleKey(handle), &value);
+  if (s.ok()) {
+    uint64_t floor;
+    if (!keys::DecodeFixed64(value, &floor) ||
+        floor > static_cast<uint64_t>(kMaxSafeInteger)) {
+      return absl::DataLossError(absl::StrCat(context_, ": floor of session \"",
+                                              id, "\" is unreadable"));
+    }
+    state->floor = static_cast<int64_t>(floor);
+  } else if (!s.IsNotFound()) {
+    return Status(s, "read session floor");
+  }
+  std::string lower = keys::EventKey(handle, state->floor);
   std::string upper = keys::EventKey(handle + 1, 0);
   rocksdb::Slice lower_slice(lower), upper_slice(upper);
   rocksdb::ReadOptions read;
   read.iterate_lower_bound = &lower_slice;
   read.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, cf_[kEvents]));
-  // Keys below a published watermark may linger until compaction; the newest
-  // N physical keys are exactly the newest N logical ones.
+  // Keys below the floor were trimmed, and are skipped whatever the limit.
+  // Keys trimmed since the floor was last recorded may linger until
+  // compaction; under an unchanged limit the newest N physical keys are
+  // exactly the newest N logical ones.
   const int64_t limit = max_events();
   for (it->SeekToLast(); it->Valid(); it->Prev()) {
     uint64_t key_handle;
@@ -641,6 +663,7 @@ void RocksDbDriver::AppendEventRemoval(absl::string_view id,
                      keys::EventKey(state.handle + 1, 0));
   batch->Delete(cf_[kHandles], keys::HandleByIdKey(id));
   batch->Delete(cf_[kHandles], keys::IdByHandleKey(state.handle));
+  batch->Delete(cf_[kHandles], keys::FloorByHandleKey(state.handle));
 }
 
 void RocksDbDriver::ForgetSessions(const std::vector<std::string>& ids,
@@ -933,15 +956,43 @@ absl::StatusOr<DriverStats> RocksDbDriver::DoStats() {
 }
 
 absl::Status RocksDbDriver::SyncAndPublish() {
+  absl::MutexLock lock(&publish_mu_);
   if (absl::Status failed = LogFailure(); !failed.ok()) return failed;
   std::shared_ptr<const WatermarkMap> pending = watermarks_->Pending();
+  // The watermarks become the sessions' recorded floors in the WAL ahead of
+  // the sync that makes them durable, with the events that justify them; so
+  // what the filter may drop is below the floors, and trimmed events never
+  // come back when the store is opened with a larger limit, or none.
+  rocksdb::WriteBatch floors;
+  for (const auto& [handle, watermark] : *pending) {
+    auto recorded = recorded_floors_->find(handle);
+    if (recorded == recorded_floors_->end() || recorded->second != watermark) {
+      floors.Put(cf_[kHandles], keys::FloorByHandleKey(handle),
+                 keys::EncodeFixed64(static_cast<uint64_t>(watermark)));
+    }
+  }
+  // Near a full disk the guard refuses the floors: the WAL is still synced,
+  // but no new watermark is published, so the filter drops nothing new.
+  const bool publish =
+      floors.Count() == 0 || guard_.Admit(floors.GetDataSize()).ok();
+  if (floors.Count() > 0 && publish) {
+    rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &floors);
+    if (!s.ok()) {
+      absl::Status status = Status(s, "record floors");
+      RememberLogFailure(status);
+      return status;
+    }
+  }
   rocksdb::Status s = db_->SyncWAL();
   if (!s.ok()) {
     absl::Status status = Status(s, "sync WAL");
     RememberLogFailure(status);
     return status;
   }
-  watermarks_->Publish(std::move(pending));
+  if (publish) {
+    recorded_floors_ = pending;
+    watermarks_->Publish(std::move(pending));
+  }
   return absl::OkStatus();
 }
 

@@ -96,6 +96,38 @@ TEST_F(RocksDbDriverTest, ReopenRebuildsRetentionAndHighestIndex) {
   EXPECT_EQ(Indexes(*driver, "s"), (std::vector<int64_t>{9, 10, 11}));
 }
 
+// Trimmed events linger on disk until compaction. Opening the store with a
+// larger limit, or none (as a tool may), must not bring them back.
+TEST_F(RocksDbDriverTest, TrimmedEventsStayTrimmedUnderALargerLimit) {
+  DriverOptions options;
+  options.max_events_per_session = 3;
+  {
+    auto driver = OpenOrDie(options);
+    for (int i = 1; i <= 10; ++i)
+      ASSERT_TRUE(driver->InsertEvent(Event("s", i)).ok());
+  }
+  DriverOptions unlimited;
+  unlimited.max_events_per_session = kNoLimit;
+  unlimited.read_only = true;
+  {
+    auto reader = OpenOrDie(unlimited);
+    EXPECT_EQ(Indexes(*reader, "s"), (std::vector<int64_t>{8, 9, 10}));
+    EXPECT_EQ((*reader->LastEvents("s", 10)).size(), 3u);
+  }
+  options.max_events_per_session = 500;
+  auto driver = OpenOrDie(options);
+  EXPECT_EQ(Indexes(*driver, "s"), (std::vector<int64_t>{8, 9, 10}));
+  EXPECT_EQ(*driver->HighestEventIndex("s"), 10);
+  ASSERT_TRUE(driver->InsertEvent(Event("s", 11)).ok());
+  // A retry of a trimmed event is accepted and stays trimmed.
+  EXPECT_TRUE(driver->InsertEvent(Event("s", 2)).ok());
+  EXPECT_EQ(Indexes(*driver, "s"), (std::vector<int64_t>{8, 9, 10, 11}));
+  // A deleted session's floor goes with it.
+  ASSERT_TRUE(driver->DeleteSession("s").ok());
+  ASSERT_TRUE(driver->InsertEvent(Event("s", 1)).ok());
+  EXPECT_EQ(Indexes(*driver, "s"), (std::vector<int64_t>{1}));
+}
+
 TEST_F(RocksDbDriverTest, EvictedIdThatComesBackGetsNoOldEvents) {
   DriverOptions options;
   options.max_sessions = 1;

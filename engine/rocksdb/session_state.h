@@ -4,13 +4,14 @@
 // Per-session state is what makes the steady state one key write per event:
 // the highest index (so that appends need no read), and, when a limit is on,
 // the indexes of the retained events (so that the low watermark moves without
-// a read). It is rebuilt lazily on a session's first touch (one seek to its
-// last key, and a backward scan of at most max_events_per_session keys), so
-// opening a store never scans it.
+// a read). It is rebuilt lazily on a session's first touch (a lookup of its
+// recorded floor, one seek to its last key, and a backward scan of at most
+// max_events_per_session keys), so opening a store never scans it.
 
 #ifndef SESSIONLOG_ENGINE_ROCKSDB_SESSION_STATE_H_
 #define SESSIONLOG_ENGINE_ROCKSDB_SESSION_STATE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -32,13 +33,16 @@ struct SessionState {
   std::optional<int64_t> highest ABSL_GUARDED_BY(mu);
   // Sorted ascending; the retained indexes when a limit is on (else empty).
   std::deque<int64_t> retained ABSL_GUARDED_BY(mu);
+  // The low watermark the store recorded (keys.h): what an earlier writer
+  // trimmed stays trimmed, even under a larger limit or none.
+  int64_t floor ABSL_GUARDED_BY(mu) = 0;
 
   // The lowest index reads may return: everything below was trimmed.
   int64_t Watermark(int64_t max_events) const ABSL_SHARED_LOCKS_REQUIRED(mu) {
     if (max_events == 0 || static_cast<int64_t>(retained.size()) < max_events) {
-      return 0;
+      return floor;
     }
-    return retained.front();
+    return std::max(floor, retained.front());
   }
 
   // Records a stored index; returns true if the watermark moved.
