@@ -2,14 +2,15 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "api/validation.h"
 
 namespace sessionlog {
@@ -25,7 +26,7 @@ class MemoryDriver final : public SessionPersistDriver {
 
  protected:
   absl::StatusOr<SessionRecord> DoGetSession(absl::string_view id) override {
-    absl::ReaderMutexLock lock(&mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     auto it = sessions_.find(id);
     if (it == sessions_.end()) {
       return absl::NotFoundError(
@@ -36,7 +37,7 @@ class MemoryDriver final : public SessionPersistDriver {
 
   absl::StatusOr<std::vector<SessionRecord>> DoListSessions(
       const std::optional<SessionCursor>& after, int64_t limit) override {
-    absl::ReaderMutexLock lock(&mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     auto it = after ? by_age_.upper_bound({after->created_at, after->id})
                     : by_age_.begin();
     std::vector<SessionRecord> items;
@@ -48,7 +49,7 @@ class MemoryDriver final : public SessionPersistDriver {
   }
 
   absl::Status DoUpdateSession(const SessionRecord& record) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::shared_mutex> lock(mu_);
     auto [it, inserted] = sessions_.try_emplace(record.id, record);
     if (!inserted) {
       by_age_.erase({it->second.created_at, it->second.id});
@@ -69,7 +70,7 @@ class MemoryDriver final : public SessionPersistDriver {
   absl::StatusOr<std::vector<SessionEvent>> DoListEvents(
       absl::string_view session_id, std::optional<int64_t> after_index,
       int64_t limit) override {
-    absl::ReaderMutexLock lock(&mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     std::vector<SessionEvent> items;
     auto log = events_.find(session_id);
     if (log == events_.end()) return items;
@@ -84,7 +85,7 @@ class MemoryDriver final : public SessionPersistDriver {
   }
 
   absl::Status DoInsertEvents(absl::Span<const SessionEvent> events) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::shared_mutex> lock(mu_);
     // Check every event against the store and the batch before changing
     // anything, so that a failing batch leaves no trace.
     absl::flat_hash_map<std::pair<absl::string_view, int64_t>,
@@ -121,7 +122,7 @@ class MemoryDriver final : public SessionPersistDriver {
 
   absl::StatusOr<std::vector<SessionEvent>> DoLastEvents(
       absl::string_view session_id, int64_t count) override {
-    absl::ReaderMutexLock lock(&mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     std::vector<SessionEvent> items;
     auto log = events_.find(session_id);
     if (log == events_.end()) return items;
@@ -136,14 +137,14 @@ class MemoryDriver final : public SessionPersistDriver {
 
   absl::StatusOr<std::optional<int64_t>> DoHighestEventIndex(
       absl::string_view session_id) override {
-    absl::ReaderMutexLock lock(&mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     auto log = events_.find(session_id);
     if (log == events_.end() || log->second.empty()) return std::nullopt;
     return log->second.rbegin()->first;
   }
 
   absl::Status DoDeleteSession(absl::string_view id) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::shared_mutex> lock(mu_);
     if (auto it = sessions_.find(id); it != sessions_.end()) {
       by_age_.erase({it->second.created_at, it->second.id});
       sessions_.erase(it);
@@ -153,7 +154,7 @@ class MemoryDriver final : public SessionPersistDriver {
   }
 
   absl::StatusOr<DriverStats> DoStats() override {
-    absl::ReaderMutexLock lock(&mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     DriverStats stats;
     stats.sessions = static_cast<int64_t>(sessions_.size());
     for (const auto& [id, log] : events_) stats.events += log.size();
@@ -163,11 +164,12 @@ class MemoryDriver final : public SessionPersistDriver {
   absl::Status DoFlush() override { return absl::OkStatus(); }
 
  private:
-  absl::Mutex mu_;
-  absl::flat_hash_map<std::string, SessionRecord> sessions_
-      ABSL_GUARDED_BY(mu_);
-  std::set<AgeKey> by_age_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, EventLog> events_ ABSL_GUARDED_BY(mu_);
+  // Guards everything below; std::shared_mutex, not absl::Mutex, for the
+  // reasons in engine/rocksdb/session_state.h.
+  std::shared_mutex mu_;
+  absl::flat_hash_map<std::string, SessionRecord> sessions_;
+  std::set<AgeKey> by_age_;
+  absl::flat_hash_map<std::string, EventLog> events_;
 };
 
 }  // namespace

@@ -34,28 +34,28 @@ class RetentionFilter : public rocksdb::CompactionFilter {
 }  // namespace
 
 void WatermarkTable::Raise(uint64_t handle, int64_t watermark) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   int64_t& current = pending_[handle];
   if (watermark > current) current = watermark;
 }
 
 void WatermarkTable::Forget(uint64_t handle) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   pending_.erase(handle);
 }
 
 std::shared_ptr<const WatermarkMap> WatermarkTable::Pending() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return std::make_shared<WatermarkMap>(pending_);
 }
 
 void WatermarkTable::Publish(std::shared_ptr<const WatermarkMap> snapshot) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   published_ = std::move(snapshot);
 }
 
 std::shared_ptr<const WatermarkMap> WatermarkTable::Published() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return published_;
 }
 

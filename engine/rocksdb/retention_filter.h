@@ -20,9 +20,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "rocksdb/compaction_filter.h"
 
 namespace sessionlog {
@@ -41,9 +41,9 @@ class WatermarkTable {
   std::shared_ptr<const WatermarkMap> Published() const;
 
  private:
-  mutable absl::Mutex mu_;
-  WatermarkMap pending_ ABSL_GUARDED_BY(mu_);
-  std::shared_ptr<const WatermarkMap> published_ ABSL_GUARDED_BY(mu_) =
+  mutable std::mutex mu_;  // Guards the two maps; see session_state.h.
+  WatermarkMap pending_;
+  std::shared_ptr<const WatermarkMap> published_ =
       std::make_shared<WatermarkMap>();
 };
 

@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -20,7 +23,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "api/validation.h"
 #include "engine/rocksdb/disk_guard.h"
@@ -117,7 +119,7 @@ class LockedStates {
   LockedStates(const LockedStates&) = delete;
   LockedStates& operator=(const LockedStates&) = delete;
   ~LockedStates() {
-    for (auto& [id, state] : states_) state->mu.Unlock();
+    for (auto& [id, state] : states_) state->mu.unlock();
   }
 
   // Ids must be added in ascending order.
@@ -212,11 +214,11 @@ class RocksDbDriver final : public SessionPersistDriver {
   // failed write or sync this handle never syncs again; RocksDB refuses
   // writes too, and reopening the store recovers.
   void RememberLogFailure(const absl::Status& s) {
-    absl::MutexLock lock(&log_failure_mu_);
+    std::lock_guard<std::mutex> lock(log_failure_mu_);
     if (log_failure_.ok()) log_failure_ = s;
   }
   absl::Status LogFailure() {
-    absl::MutexLock lock(&log_failure_mu_);
+    std::lock_guard<std::mutex> lock(log_failure_mu_);
     if (log_failure_.ok()) return absl::OkStatus();
     return absl::UnavailableError(absl::StrCat(
         context_, ": an earlier write failed (", log_failure_.message(),
@@ -232,8 +234,9 @@ class RocksDbDriver final : public SessionPersistDriver {
       int64_t count, Direction direction);
 
   // Reads the session's handle and, when a limit is on, its retained indexes.
-  absl::Status Load(absl::string_view id, SessionState* state)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state->mu);
+  absl::Status Load(
+      absl::string_view id,
+      SessionState* state);  // Caller holds state->mu exclusively.
 
   // Locks the states of `ids` in sorted order (so that writers never
   // deadlock), each alive and loaded.
@@ -245,9 +248,9 @@ class RocksDbDriver final : public SessionPersistDriver {
   absl::StatusOr<std::shared_ptr<SessionState>> ReadLock(absl::string_view id);
 
   // Adds to `batch` the removal of session `id`'s events and handle.
-  void AppendEventRemoval(absl::string_view id, const SessionState& state,
-                          rocksdb::WriteBatch* batch)
-      ABSL_SHARED_LOCKS_REQUIRED(state.mu);
+  void AppendEventRemoval(
+      absl::string_view id, const SessionState& state,
+      rocksdb::WriteBatch* batch);  // Caller holds state.mu.
 
   // Marks removed sessions dead once their removal is written.
   void ForgetSessions(const std::vector<std::string>& ids,
@@ -275,20 +278,23 @@ class RocksDbDriver final : public SessionPersistDriver {
   const int64_t requested_max_events_;
 
   // Serializes changes to session records, and so eviction.
-  absl::Mutex sessions_mu_ ABSL_ACQUIRED_BEFORE(SessionState::mu);
-  int64_t session_count_ ABSL_GUARDED_BY(sessions_mu_) = 0;
+  // Taken before any SessionState::mu. The engine's locks are std types, for
+  // the reasons in session_state.h.
+  std::mutex sessions_mu_;
+  int64_t session_count_ = 0;  // Guarded by sessions_mu_.
 
-  absl::Mutex log_failure_mu_;
-  absl::Status log_failure_ ABSL_GUARDED_BY(log_failure_mu_);
+  std::mutex log_failure_mu_;
+  absl::Status log_failure_;  // Guarded by log_failure_mu_.
 
   // Serializes SyncAndPublish.
-  absl::Mutex publish_mu_;
-  // The watermarks last recorded as floors (keys.h).
-  std::shared_ptr<const WatermarkMap> recorded_floors_
-      ABSL_GUARDED_BY(publish_mu_) = std::make_shared<WatermarkMap>();
+  std::mutex publish_mu_;
+  // The watermarks last recorded as floors (keys.h). Guarded by publish_mu_.
+  std::shared_ptr<const WatermarkMap> recorded_floors_ =
+      std::make_shared<WatermarkMap>();
 
-  absl::Mutex sync_mu_;
-  bool stopping_ ABSL_GUARDED_BY(sync_mu_) = false;
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  bool stopping_ = false;  // Guarded by sync_mu_.
   std::thread sync_thread_;
 };
 
@@ -430,7 +436,7 @@ absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
                &value);
   uint64_t count = 0;
   if (s.ok() && keys::DecodeFixed64(value, &count)) {
-    absl::MutexLock lock(&sessions_mu_);
+    std::lock_guard<std::mutex> lock(sessions_mu_);
     session_count_ = static_cast<int64_t>(count);
   } else if (!s.ok() && !s.IsNotFound()) {
     return Status(s, "read session count");
@@ -537,9 +543,9 @@ absl::Status RocksDbDriver::LockStates(std::vector<absl::string_view> ids,
   for (absl::string_view id : ids) {
     while (true) {
       std::shared_ptr<SessionState> state = states_.GetOrCreate(id);
-      state->mu.Lock();
+      state->mu.lock();
       if (state->dead) {
-        state->mu.Unlock();
+        state->mu.unlock();
         continue;
       }
       locked->Add(id, state);
@@ -567,19 +573,19 @@ absl::StatusOr<std::shared_ptr<SessionState>> RocksDbDriver::ReadLock(
       state = states_.GetOrCreate(id);
     }
     {
-      absl::MutexLock lock(&state->mu);
+      std::lock_guard<std::shared_mutex> lock(state->mu);
       if (state->dead) continue;
       if (!state->loaded) {
         if (absl::Status s = Load(id, state.get()); !s.ok()) return s;
       }
     }
-    state->mu.ReaderLock();
+    state->mu.lock_shared();
     if (state->dead || !state->loaded) {
-      state->mu.ReaderUnlock();
+      state->mu.unlock_shared();
       continue;
     }
     if (state->handle == 0) {
-      state->mu.ReaderUnlock();
+      state->mu.unlock_shared();
       return nullptr;
     }
     return state;
@@ -670,7 +676,6 @@ void RocksDbDriver::ForgetSessions(const std::vector<std::string>& ids,
                                    const LockedStates& locked) {
   for (const std::string& id : ids) {
     SessionState* state = locked.Get(id);
-    state->mu.AssertHeld();
     if (state->handle != 0) watermarks_->Forget(state->handle);
     state->dead = true;
     states_.Remove(id, locked.Shared(id));
@@ -679,7 +684,7 @@ void RocksDbDriver::ForgetSessions(const std::vector<std::string>& ids,
 
 absl::Status RocksDbDriver::DoUpdateSession(const SessionRecord& record) {
   if (absl::Status s = RefuseIfReadOnly(); !s.ok()) return s;
-  absl::MutexLock lock(&sessions_mu_);
+  std::lock_guard<std::mutex> lock(sessions_mu_);
   absl::StatusOr<std::optional<SessionRecord>> old = ReadRecord(record.id);
   if (!old.ok()) return old.status();
   int64_t count = session_count_ + (old->has_value() ? 0 : 1);
@@ -758,7 +763,7 @@ absl::Status RocksDbDriver::DoUpdateSession(const SessionRecord& record) {
 
 absl::Status RocksDbDriver::DoDeleteSession(absl::string_view id) {
   if (absl::Status s = RefuseIfReadOnly(); !s.ok()) return s;
-  absl::MutexLock lock(&sessions_mu_);
+  std::lock_guard<std::mutex> lock(sessions_mu_);
   absl::StatusOr<std::optional<SessionRecord>> old = ReadRecord(id);
   if (!old.ok()) return old.status();
   LockedStates locked;
@@ -773,9 +778,12 @@ absl::Status RocksDbDriver::DoDeleteSession(absl::string_view id) {
               keys::EncodeFixed64(static_cast<uint64_t>(final_count)));
   }
   AppendEventRemoval(id, *locked.Get(id), &batch);
-  if (batch.Count() == 0) return absl::OkStatus();
-  if (absl::Status s = Write(&batch); !s.ok()) return s;
-  session_count_ = final_count;
+  if (batch.Count() > 0) {
+    if (absl::Status s = Write(&batch); !s.ok()) return s;
+    session_count_ = final_count;
+  }
+  // Also when nothing was stored: the state that LockStates made for an
+  // unknown id must not stay, or deleting arbitrary ids grows memory.
   ForgetSessions({std::string(id)}, locked);
   return absl::OkStatus();
 }
@@ -798,7 +806,6 @@ absl::Status RocksDbDriver::DoInsertEvents(
   std::string value;
   for (const SessionEvent& event : events) {
     SessionState* state = locked.Get(event.session_id);
-    state->mu.AssertHeld();
     if (events.size() > 1) {
       auto [earlier, inserted] =
           in_batch.try_emplace({event.session_id, event.event_index}, &event);
@@ -855,12 +862,10 @@ absl::Status RocksDbDriver::DoInsertEvents(
   if (absl::Status s = Write(&batch); !s.ok()) return s;
   for (const auto& [id, handle] : new_handles) {
     SessionState* state = locked.Get(id);
-    state->mu.AssertHeld();
     state->handle = handle;
   }
   for (const SessionEvent* event : stored) {
     SessionState* state = locked.Get(event->session_id);
-    state->mu.AssertHeld();
     if (state->Add(event->event_index, max_events())) {
       watermarks_->Raise(state->handle, state->Watermark(max_events()));
     }
@@ -905,7 +910,7 @@ absl::StatusOr<std::vector<SessionEvent>> RocksDbDriver::ScanEvents(
       status = Status(it->status(), "read events");
     }
   }
-  state->mu.ReaderUnlock();
+  state->mu.unlock_shared();
   if (!status.ok()) return status;
   // Callers always get events oldest first.
   if (direction == Direction::kNewestFirst)
@@ -931,14 +936,14 @@ absl::StatusOr<std::optional<int64_t>> RocksDbDriver::DoHighestEventIndex(
   std::shared_ptr<SessionState> state = *std::move(locked);
   if (state == nullptr) return std::optional<int64_t>();
   std::optional<int64_t> highest = state->highest;
-  state->mu.ReaderUnlock();
+  state->mu.unlock_shared();
   return highest;
 }
 
 absl::StatusOr<DriverStats> RocksDbDriver::DoStats() {
   DriverStats stats;
   {
-    absl::MutexLock lock(&sessions_mu_);
+    std::lock_guard<std::mutex> lock(sessions_mu_);
     stats.sessions = session_count_;
   }
   uint64_t keys_estimate = 0;
@@ -956,7 +961,7 @@ absl::StatusOr<DriverStats> RocksDbDriver::DoStats() {
 }
 
 absl::Status RocksDbDriver::SyncAndPublish() {
-  absl::MutexLock lock(&publish_mu_);
+  std::lock_guard<std::mutex> lock(publish_mu_);
   if (absl::Status failed = LogFailure(); !failed.ok()) return failed;
   std::shared_ptr<const WatermarkMap> pending = watermarks_->Pending();
   // The watermarks become the sessions' recorded floors in the WAL ahead of
@@ -1024,28 +1029,24 @@ void RocksDbDriver::StartBackgroundSync() {
     return;
   }
   sync_thread_ = std::thread([this] {
-    absl::MutexLock lock(&sync_mu_);
-    while (!stopping_) {
-      auto stop_requested = [this]() ABSL_SHARED_LOCKS_REQUIRED(sync_mu_) {
-        return stopping_;
-      };
-      if (sync_mu_.AwaitWithTimeout(absl::Condition(&stop_requested),
-                                    options().background_sync_interval)) {
-        break;
-      }
-      sync_mu_.Unlock();
+    const auto interval =
+        absl::ToChronoMilliseconds(options().background_sync_interval);
+    std::unique_lock<std::mutex> lock(sync_mu_);
+    while (!sync_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
+      lock.unlock();
       // Errors surface on the next write; a failed sync publishes nothing.
       SyncAndPublish().IgnoreError();
-      sync_mu_.Lock();
+      lock.lock();
     }
   });
 }
 
 void RocksDbDriver::StopBackgroundSync() {
   {
-    absl::MutexLock lock(&sync_mu_);
+    std::lock_guard<std::mutex> lock(sync_mu_);
     stopping_ = true;
   }
+  sync_cv_.notify_all();
   if (sync_thread_.joinable()) sync_thread_.join();
 }
 

