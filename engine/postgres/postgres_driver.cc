@@ -318,13 +318,7 @@ absl::StatusOr<std::unique_ptr<SessionPersistDriver>> OpenPostgresDriver(
   auto backend = std::make_unique<PostgresBackend>(std::string(uri), options);
   if (!options.read_only) {
     absl::Status s = backend->CreateSchema();
-    if (absl::IsAlreadyExists(s)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          s.message(),
-          "; the events table holds two events at one (session_id, "
-          "event_index), which sessionlog's unique index refuses: renumber "
-          "or delete one of them, then open again"));
-    }
+    if (absl::IsAlreadyExists(s)) return DuplicateEventIndexesError(s);
     if (!s.ok()) return s;
   } else if (absl::Status s = backend->CheckIntegrity(); !s.ok()) {
     return s;

@@ -264,4 +264,12 @@ std::vector<std::string> AddMissingColumns(
   return out;
 }
 
+absl::Status DuplicateEventIndexesError(const absl::Status& failure) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      failure.message(),
+      "; the events table holds two events at one (session_id, "
+      "event_index), which sessionlog's unique index refuses: renumber or "
+      "delete one of them, then open again"));
+}
+
 }  // namespace sessionlog

@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
 namespace sessionlog {
@@ -88,6 +89,12 @@ std::vector<std::string> SchemaStatements(const SqlDialect& dialect);
 std::vector<std::string> AddMissingColumns(
     const SqlDialect& dialect, absl::string_view table,
     const std::vector<std::string>& existing);
+
+// What opening a store reports when SchemaStatements failed with
+// AlreadyExists (`failure`): the events table already holds two events at one
+// (session_id, event_index), so the unique index cannot be built.
+// FailedPrecondition, saying what to do.
+absl::Status DuplicateEventIndexesError(const absl::Status& failure);
 
 // The table names, qualified and quoted as the dialect needs.
 std::string SessionsTable(const SqlDialect& dialect);

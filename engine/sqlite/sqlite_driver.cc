@@ -179,13 +179,7 @@ class SqliteBackend final : public SqlBackend {
     }
     for (const std::string& sql : indexes) {
       absl::Status s = writer_->Exec(sql);
-      if (absl::IsAlreadyExists(s)) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            s.message(),
-            "; the events table holds two events at one (session_id, "
-            "event_index), which sessionlog's unique index refuses: "
-            "renumber or delete one of them, then open again"));
-      }
+      if (absl::IsAlreadyExists(s)) return DuplicateEventIndexesError(s);
       if (!s.ok()) return s;
     }
     return absl::OkStatus();
