@@ -9,11 +9,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -51,6 +53,10 @@ ABSL_FLAG(int64_t, payload_bytes, 300, "approximate payload size");
 ABSL_FLAG(int64_t, reads, 5000, "replay reads and session gets per peer");
 ABSL_FLAG(std::string, checkpoints, "50000,500000,1000000,2000000",
           "scaling: event counts at which appends/s and RSS are taken");
+ABSL_FLAG(int64_t, repeat, 1,
+          "standard phase: rounds over the peers; each figure is the median "
+          "(e.g. --repeat=5 --peers=sessionlog-rocksdb,raw-rocksdb for a "
+          "steadier ratio on a noisy machine)");
 ABSL_FLAG(int64_t, sqlite_scaling_max, 1000000,
           "scaling: SQLite peers stop at this many events (they append 10x "
           "slower, and the run must fit in ~15 minutes)");
@@ -229,6 +235,92 @@ std::string DefaultOutDir(bool quick) {
 // build replaces the file while a long run is under way.
 std::string SelfPath() { return absl::StrCat("/proc/", getpid(), "/exe"); }
 
+// What every child run needs besides its phase and peer.
+struct RunContext {
+  PhaseConfig base;
+  bool quick;
+  int64_t fsync_events;
+  std::string scratch;
+  NodeWorkloadFiles* node_files;
+  std::string node_script;
+  std::string node_modules;
+};
+
+// Runs one (phase, peer) in a child process; returns its answer with the
+// configuration it ran.
+Json RunPeer(const RunContext& context, const std::string& phase,
+             const std::string& peer) {
+  const PhaseConfig& base = context.base;
+  PhaseConfig config = base;
+  config.peer = peer;
+  config.dir = absl::StrCat(context.scratch, "/", phase, "-", peer);
+  std::filesystem::create_directories(config.dir);
+  if (phase == "standard" && SyncsEveryAppend(peer)) {
+    config.spec.events_per_session =
+        std::max<int64_t>(1, context.fsync_events / config.spec.sessions);
+    config.reads = 0;  // Their reads would be of 2-event sessions.
+  }
+  if (phase == "scaling" && absl::StrContains(peer, "sqlite")) {
+    const int64_t cap = context.quick ? base.checkpoints.back()
+                                      : absl::GetFlag(FLAGS_sqlite_scaling_max);
+    config.checkpoints.clear();
+    for (int64_t c : base.checkpoints) {
+      if (c <= cap) config.checkpoints.push_back(c);
+    }
+  }
+  if (peer == "sessionlog-postgres") {
+    config.spec.events_per_session =
+        std::min<int64_t>(config.spec.events_per_session, 100);
+  }
+  std::cerr << "== " << phase << " / " << peer << "\n";
+  const std::string config_file = config.dir + ".json";
+  Json child_config = ToJson(config);
+  std::string command;
+  if (absl::StartsWith(peer, "ts-")) {
+    absl::StatusOr<Json> files = context.node_files->For(phase, config);
+    if (!files.ok()) {
+      return Json{{"ok", false},
+                  {"error", std::string(files.status().message())}};
+    }
+    child_config["phase"] = phase;
+    child_config["files"] = *files;
+    child_config["node_modules"] = context.node_modules;
+    command = absl::StrCat("node ", Quote(context.node_script), " ",
+                           Quote(config_file));
+  } else {
+    command = absl::StrCat(Quote(SelfPath()), " --child=", phase,
+                           " --child_config=", Quote(config_file));
+  }
+  std::ofstream(config_file) << child_config.dump();
+  Json answer = RunCommand(command);
+  if (!answer["ok"].get<bool>()) {
+    std::cerr << "   FAILED: " << answer["error"].get<std::string>() << "\n";
+  }
+  answer["config"] = ToJson(config);
+  answer["config"].erase("pg_uri");  // May carry credentials.
+  std::filesystem::remove_all(config.dir);
+  return answer;
+}
+
+// One answer from repetitions: the first failure if any, else the first
+// answer with each numeric result field replaced by its median.
+Json Median(const std::vector<Json>& answers) {
+  for (const Json& a : answers) {
+    if (!a["ok"].get<bool>()) return a;
+  }
+  Json median = answers.front();
+  if (answers.size() == 1) return median;
+  for (auto& [field, value] : median["result"].items()) {
+    if (!value.is_number()) continue;
+    std::vector<double> values;
+    for (const Json& a : answers) values.push_back(a["result"][field]);
+    std::sort(values.begin(), values.end());
+    value = values[values.size() / 2];
+  }
+  median["repetitions"] = answers.size();
+  return median;
+}
+
 int RunHarness() {
   const bool quick = absl::GetFlag(FLAGS_quick);
   const std::string out_dir = absl::GetFlag(FLAGS_out_dir).empty()
@@ -305,64 +397,27 @@ int RunHarness() {
   Json results = Json::object();
   int failures = 0;
   NodeWorkloadFiles node_files(scratch.path());
+  RunContext context{base,        quick,       fsync_events, scratch.path(),
+                     &node_files, node_script, node_modules};
   for (absl::string_view phase_view :
        absl::StrSplit(absl::GetFlag(FLAGS_phases), ',', absl::SkipEmpty())) {
     const std::string phase(phase_view);
-    for (const std::string& peer : runnable) {
-      if (!InPhase(phase, peer)) continue;
-      PhaseConfig config = base;
-      config.peer = peer;
-      config.dir = absl::StrCat(scratch.path(), "/", phase, "-", peer);
-      std::filesystem::create_directories(config.dir);
-      if (phase == "standard" && SyncsEveryAppend(peer)) {
-        config.spec.events_per_session =
-            std::max<int64_t>(1, fsync_events / config.spec.sessions);
-        config.reads = 0;  // Their reads would be of 2-event sessions.
+    // Repetitions go round the peers, so that a noisy minute hits each peer
+    // once rather than one peer N times.
+    const int64_t repeat =
+        phase == "standard" ? std::max<int64_t>(1, absl::GetFlag(FLAGS_repeat))
+                            : 1;
+    std::map<std::string, std::vector<Json>> answers;
+    for (int64_t round = 0; round < repeat; ++round) {
+      for (const std::string& peer : runnable) {
+        if (!InPhase(phase, peer)) continue;
+        answers[peer].push_back(RunPeer(context, phase, peer));
       }
-      if (phase == "scaling" && absl::StrContains(peer, "sqlite")) {
-        const int64_t cap = quick ? base.checkpoints.back()
-                                  : absl::GetFlag(FLAGS_sqlite_scaling_max);
-        config.checkpoints.clear();
-        for (int64_t c : base.checkpoints) {
-          if (c <= cap) config.checkpoints.push_back(c);
-        }
-      }
-      if (peer == "sessionlog-postgres") {
-        config.spec.events_per_session =
-            std::min<int64_t>(config.spec.events_per_session, 100);
-      }
-      std::cerr << "== " << phase << " / " << peer << "\n";
-      const std::string config_file = config.dir + ".json";
-      Json child_config = ToJson(config);
-      std::string command;
-      if (absl::StartsWith(peer, "ts-")) {
-        absl::StatusOr<Json> files = node_files.For(phase, config);
-        if (!files.ok()) {
-          results[phase][peer] = Json{
-              {"ok", false}, {"error", std::string(files.status().message())}};
-          ++failures;
-          continue;
-        }
-        child_config["phase"] = phase;
-        child_config["files"] = *files;
-        child_config["node_modules"] = node_modules;
-        command =
-            absl::StrCat("node ", Quote(node_script), " ", Quote(config_file));
-      } else {
-        command = absl::StrCat(Quote(SelfPath()), " --child=", phase,
-                               " --child_config=", Quote(config_file));
-      }
-      std::ofstream(config_file) << child_config.dump();
-      Json answer = RunCommand(command);
-      if (!answer["ok"].get<bool>()) {
-        std::cerr << "   FAILED: " << answer["error"].get<std::string>()
-                  << "\n";
-        ++failures;
-      }
-      answer["config"] = ToJson(config);
-      answer["config"].erase("pg_uri");  // May carry credentials.
+    }
+    for (auto& [peer, list] : answers) {
+      Json answer = Median(list);
+      if (!answer["ok"].get<bool>()) ++failures;
       results[phase][peer] = answer;
-      std::filesystem::remove_all(config.dir);
     }
   }
   Json all = {{"quick", quick},

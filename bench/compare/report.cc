@@ -307,8 +307,12 @@ absl::Status WriteReport(const Json& all, const std::string& out_dir) {
   std::ostringstream standard_dat;
   if (all["results"].contains("standard")) {
     const Json* any = nullptr;
+    int64_t rounds = 1;
     for (auto& [peer, answer] : all["results"]["standard"].items()) {
-      if (peer == "sessionlog-rocksdb") any = &answer["config"];
+      if (any == nullptr || peer == "sessionlog-rocksdb") {
+        any = &answer["config"];
+      }
+      rounds = std::max<int64_t>(rounds, answer.value("repetitions", 1));
     }
     absl::StrAppend(&md, "## Default workload\n\n");
     if (any != nullptr) {
@@ -323,7 +327,11 @@ absl::Status WriteReport(const Json& all, const std::string& out_dir) {
           "every append run fewer events (the events column) and no reads. "
           "TS peers' "
           "replay reads are the SDK's collectReplayEvents (page through the "
-          "whole session, keep the last 50).\n\n");
+          "whole session, keep the last 50).",
+          rounds > 1 ? absl::StrCat(" Each figure is the median of ", rounds,
+                                    " rounds over the peers.")
+                     : "",
+          "\n\n");
     }
     absl::StrAppend(&md, StandardTable(all, standard_dat), "\n",
                     RatioTable(all), "\n![appends](appends.png)\n\n");
