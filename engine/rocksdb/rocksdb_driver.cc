@@ -192,6 +192,7 @@ class RocksDbDriver final : public SessionPersistDriver {
   int64_t max_events() const { return options().max_events_per_session; }
 
   absl::Status Status(const rocksdb::Status& s, absl::string_view what) const {
+    if (s.ok()) return absl::OkStatus();  // No message to build per write.
     return FromRocksDb(s, absl::StrCat(context_, ": ", what));
   }
 

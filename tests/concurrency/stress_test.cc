@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -17,7 +18,6 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "engine/rocksdb/rocksdb_driver.h"
 #include "gtest/gtest.h"
 #include "tests/fault/temp_dir.h"
@@ -75,7 +75,7 @@ TEST(StressTest, SharedSessionsUnderLimitsLoseAndDuplicateNothing) {
     ASSERT_TRUE(driver.UpdateSession(Record(Shared(s), 1'000'000 + s)).ok());
   }
 
-  absl::Mutex mu;
+  std::mutex mu;
   // (session, index) -> ids of the inserts that were acknowledged. More than
   // one is legitimate only below the retention window: a writer whose
   // highest + 1 went stale by kMaxEvents inserts below the window, which the
@@ -83,7 +83,7 @@ TEST(StressTest, SharedSessionsUnderLimitsLoseAndDuplicateNothing) {
   std::map<std::pair<int, int64_t>, std::vector<std::string>> acked;
   std::vector<std::string> errors;
   auto error = [&](std::string text) {
-    absl::MutexLock lock(&mu);
+    std::lock_guard<std::mutex> lock(mu);
     if (errors.size() < 20) errors.push_back(std::move(text));
   };
   std::atomic<int> writers_left{kWriters};
@@ -106,7 +106,7 @@ TEST(StressTest, SharedSessionsUnderLimitsLoseAndDuplicateNothing) {
           if (st.ok()) {
             bool twice;
             {
-              absl::MutexLock lock(&mu);
+              std::lock_guard<std::mutex> lock(mu);
               std::vector<std::string>& ids = acked[{s, index}];
               ids.push_back(id);
               twice = ids.size() > 1;
