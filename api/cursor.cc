@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "api/validation.h"
 
 namespace sessionlog {
 namespace {
@@ -64,7 +65,10 @@ absl::StatusOr<int64_t> DecodeEventCursor(absl::string_view session_id,
     return Malformed("events", text, "wrong shape");
   }
   int64_t last_index;
-  if (!absl::SimpleAtoi(parts[1], &last_index) || last_index < 0) {
+  // Stored indexes are at most kMaxSafeInteger, and so are those of real
+  // cursors; a larger one would also overflow where the next page starts.
+  if (!absl::SimpleAtoi(parts[1], &last_index) || last_index < 0 ||
+      last_index > kMaxSafeInteger) {
     return Malformed("events", text, "bad event index");
   }
   uint64_t fingerprint;

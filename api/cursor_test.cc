@@ -1,5 +1,8 @@
 #include "api/cursor.h"
 
+#include <cstdint>
+
+#include "api/validation.h"
 #include "gtest/gtest.h"
 
 namespace sessionlog {
@@ -43,6 +46,20 @@ TEST(EventCursorTest, RejectsMalformedText) {
     EXPECT_EQ(DecodeEventCursor("s1", text).status().code(),
               absl::StatusCode::kInvalidArgument)
         << text;
+  }
+}
+
+// No stored event_index exceeds kMaxSafeInteger, so no next_cursor does
+// either; a larger one is forged, and `index + 1` on INT64_MAX (where a
+// backend starts the next page) would overflow.
+TEST(EventCursorTest, RejectsAnIndexNoEventCanHave) {
+  EXPECT_TRUE(
+      DecodeEventCursor("s1", EncodeEventCursor("s1", kMaxSafeInteger)).ok());
+  for (int64_t index : {kMaxSafeInteger + 1, INT64_MAX}) {
+    absl::StatusOr<int64_t> last =
+        DecodeEventCursor("s1", EncodeEventCursor("s1", index));
+    EXPECT_EQ(last.status().code(), absl::StatusCode::kInvalidArgument)
+        << index;
   }
 }
 
