@@ -43,6 +43,10 @@ void HealthMonitor::SetHealth(bool healthy, const absl::Status& last_error) {
 }
 
 absl::Status HealthMonitor::WaitHealthy(absl::Time deadline) {
+  return RunRule(deadline, /*failures=*/0);
+}
+
+absl::Status HealthMonitor::RunRule(absl::Time deadline, int failures) {
   if (!wait_mu_.LockWhenWithDeadline(absl::Condition::kTrue, deadline)) {
     wait_mu_.Unlock();
     absl::MutexLock lock(&mu_);
@@ -54,7 +58,11 @@ absl::Status HealthMonitor::WaitHealthy(absl::Time deadline) {
   }
   const absl::Time started = absl::Now();
   absl::Duration delay = backoff_.min_delay;
-  int failures = 0;
+  if (failures > 0) {
+    // The caller's check failed just now: wait, as after any failure.
+    SleepUnlessStopped(std::min(delay, deadline - started));
+    delay = std::min(delay * 2, backoff_.max_delay);
+  }
   absl::Status result;
   while (true) {
     {
@@ -120,8 +128,9 @@ void HealthMonitor::MonitorLoop(absl::Duration interval) {
     absl::Status check = CheckOnce();
     SetHealth(check.ok(), check);
     if (check.ok() || absl::IsUnauthenticated(check)) continue;
-    // Down: run the rule (with EnsureServer) until it is back.
-    WaitHealthy(absl::InfiniteFuture()).IgnoreError();
+    // Down: run the rule (with EnsureServer) until it is back. The check
+    // that failed is the rule's first failure.
+    RunRule(absl::InfiniteFuture(), /*failures=*/1).IgnoreError();
   }
 }
 

@@ -72,6 +72,8 @@ class HealthMonitor {
   int failed_checks() const;
 
  private:
+  // The rule, counting `failures` consecutive failed checks already made.
+  absl::Status RunRule(absl::Time deadline, int failures);
   bool SleepUnlessStopped(absl::Duration wait);
   void MonitorLoop(absl::Duration interval);
   void SetHealth(bool healthy, const absl::Status& last_error);

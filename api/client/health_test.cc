@@ -149,6 +149,32 @@ TEST(HealthTest, MonitorNoticesAnOutageAndRunsTheRule) {
   EXPECT_EQ(provider.calls(), 1);
 }
 
+// The monitor's own failed check is the rule's first: EnsureServer comes
+// after 3 consecutive failed checks, not 4.
+TEST(HealthTest, MonitorCallsEnsureServerAfterThreeFailedChecks) {
+  FakeServer fake;
+  HealthRoute route;
+  route.failing = false;
+  route.Install(fake);
+  ASSERT_TRUE(fake.Start());
+  HttpEndpoint http = Endpoint(fake);
+  CountingProvider provider;
+  HealthMonitor health(&http, &provider, "sb", kFast);
+  ASSERT_TRUE(health.WaitHealthy(absl::Now() + absl::Seconds(5)).ok());
+  route.checks = 0;
+  route.fail_first = 3;  // The next three checks fail.
+  route.failing = true;
+  health.StartMonitor(absl::Milliseconds(10));
+  absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (route.checks <= 3 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_TRUE(health.AwaitHealthy(absl::Now() + absl::Seconds(5)).ok());
+  health.Stop();
+  EXPECT_EQ(provider.calls(), 1);
+  EXPECT_EQ(health.failed_checks(), 3);
+}
+
 TEST(HealthTest, AwaitHealthyWithoutMonitorRunsTheRuleItself) {
   FakeServer fake;
   HealthRoute route;
