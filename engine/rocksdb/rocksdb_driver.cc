@@ -345,6 +345,11 @@ absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
   db_options.wal_recovery_mode =
       rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   db_options.max_background_jobs = 2;
+  // The small column families (sessions, age index, handles, meta) seldom fill
+  // a memtable, and RocksDB keeps every WAL file that holds their unflushed
+  // writes: without a cap, old WALs pile up (250 MB of WAL after 500k events).
+  // Past this size RocksDB flushes them so the old files can go.
+  db_options.max_total_wal_size = 128 << 20;
   db_options.keep_log_file_num = 3;
   db_options.paranoid_checks = true;
   if (env != nullptr) db_options.env = env;
@@ -882,40 +887,51 @@ absl::StatusOr<std::vector<SessionEvent>> RocksDbDriver::ScanEvents(
   if (!locked.ok()) return locked.status();
   std::shared_ptr<SessionState> state = *std::move(locked);
   if (state == nullptr) return items;
-  absl::Status status;
-  {
-    int64_t start = state->Watermark(max_events());
-    if (after_index) start = std::max(start, *after_index + 1);
-    std::string lower = keys::EventKey(state->handle, start);
-    std::string upper = keys::EventKey(state->handle + 1, 0);
+  int64_t start = state->Watermark(max_events());
+  if (after_index) start = std::max(start, *after_index + 1);
+  const std::string upper = keys::EventKey(state->handle + 1, 0);
+  // Reads up to `limit` events with index >= from, oldest or newest first.
+  auto scan = [&](int64_t from, bool forward, int64_t limit) -> absl::Status {
+    std::string lower = keys::EventKey(state->handle, from);
     rocksdb::Slice lower_slice(lower), upper_slice(upper);
     rocksdb::ReadOptions read;
     read.iterate_lower_bound = &lower_slice;
     read.iterate_upper_bound = &upper_slice;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, cf_[kEvents]));
-    const bool forward = direction == Direction::kOldestFirst;
     for (forward ? it->SeekToFirst() : it->SeekToLast();
-         it->Valid() && static_cast<int64_t>(items.size()) < count;
+         it->Valid() && static_cast<int64_t>(items.size()) < limit;
          forward ? it->Next() : it->Prev()) {
       absl::StatusOr<SessionEvent> event =
           DecodeSessionEvent(View(it->value()), session_id);
       if (!event.ok()) {
-        status = absl::DataLossError(
+        return absl::DataLossError(
             absl::StrCat(context_, ": session \"", session_id,
                          "\": ", event.status().message()));
-        break;
       }
       items.push_back(*std::move(event));
     }
-    if (status.ok() && !it->status().ok()) {
-      status = Status(it->status(), "read events");
+    return it->status().ok() ? absl::OkStatus()
+                             : Status(it->status(), "read events");
+  };
+  absl::Status status;
+  if (direction == Direction::kOldestFirst) {
+    status = scan(start, /*forward=*/true, count);
+  } else {
+    // The newest `count` are usually exactly (highest - count, highest]: read
+    // them forward, which is ~3x faster than walking back, since every Prev()
+    // in a memtable is a fresh search. Gaps in the indexes leave that short;
+    // then walk back from the newest.
+    const int64_t from = std::max(start, *state->highest - count + 1);
+    status = scan(from, /*forward=*/true, count);
+    if (status.ok() && static_cast<int64_t>(items.size()) < count &&
+        from > start) {
+      items.clear();
+      status = scan(start, /*forward=*/false, count);
+      std::reverse(items.begin(), items.end());  // Callers get oldest first.
     }
   }
   state->mu.unlock_shared();
   if (!status.ok()) return status;
-  // Callers always get events oldest first.
-  if (direction == Direction::kNewestFirst)
-    std::reverse(items.begin(), items.end());
   return items;
 }
 

@@ -265,6 +265,29 @@ TEST_F(RocksDbDriverTest, LimitFromStoreOnANewStoreIsTheSdkDefault) {
             kDefaultMaxEventsPerSession);
 }
 
+TEST_F(RocksDbDriverTest, LastEventsAcrossGapsInTheIndexes) {
+  DriverOptions options;
+  options.max_events_per_session = 4;
+  auto driver = OpenOrDie(options);
+  for (int64_t i : {1, 2, 3, 10, 20}) {
+    ASSERT_TRUE(driver->InsertEvent(Event("s", i)).ok());
+  }
+  auto indexes = [&](int64_t count) {
+    std::vector<int64_t> out;
+    absl::StatusOr<std::vector<SessionEvent>> last =
+        driver->LastEvents("s", count);
+    EXPECT_TRUE(last.ok()) << last.status();
+    if (last.ok()) {
+      for (const SessionEvent& e : *last) out.push_back(e.event_index);
+    }
+    return out;
+  };
+  EXPECT_EQ(indexes(1), (std::vector<int64_t>{20}));
+  EXPECT_EQ(indexes(3), (std::vector<int64_t>{3, 10, 20}));
+  // The retained window is {2, 3, 10, 20}: never more, whatever the count.
+  EXPECT_EQ(indexes(10), (std::vector<int64_t>{2, 3, 10, 20}));
+}
+
 TEST_F(RocksDbDriverTest, MissingStoreWithoutCreateIsNotFound) {
   DriverOptions options;
   options.create_if_missing = false;
