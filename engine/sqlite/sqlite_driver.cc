@@ -237,6 +237,15 @@ absl::StatusOr<std::unique_ptr<SessionPersistDriver>> OpenSqliteDriver(
     return absl::InvalidArgumentError(
         "sqlite path: must be a non-empty file name without NUL bytes");
   }
+  if (path == ":memory:") {
+    // Every connection (the writer, each pooled reader) would open a
+    // database of its own, so reads would not see the writes.
+    return absl::InvalidArgumentError(
+        "sqlite path \":memory:\": SQLite gives each connection its own "
+        "in-memory database, and this backend reads through other connections "
+        "than it writes through; use the memory: store for an in-process "
+        "store, or a file");
+  }
   auto backend = std::make_unique<SqliteBackend>(std::string(path), options);
   if (absl::Status s = backend->Open(); !s.ok()) return s;
   return NewSqlDriver(options, SqlDialect{SqlDialect::Kind::kSqlite, ""},

@@ -181,6 +181,15 @@ TEST(SqliteDriverTest, OpeningErrors) {
   EXPECT_THAT(junk.status().message(), HasSubstr("junk.db"));
 }
 
+// ":memory:" would give each connection (the writer, every reader) a database
+// of its own: reads would not see the writes. It is refused, naming memory:.
+TEST(SqliteDriverTest, InMemoryDatabaseIsRefusedWithAPointerToMemory) {
+  auto driver = OpenSqliteDriver(":memory:", DriverOptions());
+  EXPECT_EQ(driver.status().code(), absl::StatusCode::kInvalidArgument)
+      << driver.status();
+  EXPECT_THAT(driver.status().message(), HasSubstr("memory:"));
+}
+
 TEST(SqliteDriverTest, ReadOnlyRefusesWritesAndSeesTheData) {
   TempDir dir;
   const std::string path = dir.Sub("s.db");
