@@ -525,17 +525,43 @@ absl::Status RocksDbDriver::Load(absl::string_view id, SessionState* state) {
   // compaction; under an unchanged limit the newest N physical keys are
   // exactly the newest N logical ones.
   const int64_t limit = max_events();
-  for (it->SeekToLast(); it->Valid(); it->Prev()) {
+  auto index_at = [&](int64_t* index) -> absl::Status {
     uint64_t key_handle;
-    int64_t index;
-    if (!keys::DecodeEventKey(View(it->key()), &key_handle, &index)) {
+    if (!keys::DecodeEventKey(View(it->key()), &key_handle, index)) {
       return absl::DataLossError(
           absl::StrCat(context_, ": malformed event key"));
     }
-    if (!state->highest) state->highest = index;
-    if (limit == 0) break;
-    state->retained.push_front(index);
-    if (static_cast<int64_t>(state->retained.size()) >= limit) break;
+    return absl::OkStatus();
+  };
+  it->SeekToLast();
+  if (it->Valid()) {
+    int64_t highest;
+    if (absl::Status bad = index_at(&highest); !bad.ok()) return bad;
+    state->highest = highest;
+    if (limit != 0) {
+      // Usually the newest N are exactly (highest - N, highest]: read them
+      // forward (every memtable Prev() is a fresh search); across gaps in
+      // the indexes, walk back from the newest instead.
+      const int64_t from = std::max(state->floor, highest - limit + 1);
+      for (it->Seek(keys::EventKey(handle, from)); it->Valid(); it->Next()) {
+        int64_t index;
+        if (absl::Status bad = index_at(&index); !bad.ok()) return bad;
+        state->retained.push_back(index);
+      }
+      if (it->status().ok() &&
+          static_cast<int64_t>(state->retained.size()) < limit &&
+          from > state->floor) {
+        state->retained.clear();
+        for (it->SeekToLast();
+             it->Valid() &&
+             static_cast<int64_t>(state->retained.size()) < limit;
+             it->Prev()) {
+          int64_t index;
+          if (absl::Status bad = index_at(&index); !bad.ok()) return bad;
+          state->retained.push_front(index);
+        }
+      }
+    }
   }
   if (!it->status().ok()) return Status(it->status(), "read events");
   state->loaded = true;
@@ -916,7 +942,7 @@ absl::StatusOr<std::vector<SessionEvent>> RocksDbDriver::ScanEvents(
   absl::Status status;
   if (direction == Direction::kOldestFirst) {
     status = scan(start, /*forward=*/true, count);
-  } else {
+  } else if (state->highest) {  // Else no event above the floor remains.
     // The newest `count` are usually exactly (highest - count, highest]: read
     // them forward, which is ~3x faster than walking back, since every Prev()
     // in a memtable is a fresh search. Gaps in the indexes leave that short;
