@@ -234,15 +234,21 @@ class RocksDbDriver final : public SessionPersistDriver {
       absl::string_view session_id, std::optional<int64_t> after_index,
       int64_t count, Direction direction);
 
+  // What a caller needs of a session's state: all of it, or only its handle
+  // (a session about to be removed needs no retained window).
+  enum class LoadDepth { kFull, kHandleOnly };
+
   // Reads the session's handle and, when a limit is on, its retained indexes.
-  absl::Status Load(
-      absl::string_view id,
-      SessionState* state);  // Caller holds state->mu exclusively.
+  // kHandleOnly stops after the handle and leaves the state unloaded, so that
+  // the next full lock reads the rest.
+  absl::Status Load(absl::string_view id, SessionState* state,
+                    LoadDepth depth);  // Caller holds state->mu exclusively.
 
   // Locks the states of `ids` in sorted order (so that writers never
-  // deadlock), each alive and loaded.
+  // deadlock), each alive and loaded to `depth`.
   absl::Status LockStates(std::vector<absl::string_view> ids,
-                          LockedStates* locked);
+                          LockedStates* locked,
+                          LoadDepth depth = LoadDepth::kFull);
 
   // The session's state, reader-locked and loaded; null if the session has no
   // events. The caller unlocks.
@@ -480,7 +486,8 @@ absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
   return absl::OkStatus();
 }
 
-absl::Status RocksDbDriver::Load(absl::string_view id, SessionState* state) {
+absl::Status RocksDbDriver::Load(absl::string_view id, SessionState* state,
+                                 LoadDepth depth) {
   state->loaded = false;
   state->handle = 0;
   state->highest.reset();
@@ -500,6 +507,7 @@ absl::Status RocksDbDriver::Load(absl::string_view id, SessionState* state) {
                                             id, "\" is not 8 bytes"));
   }
   state->handle = handle;
+  if (depth == LoadDepth::kHandleOnly) return absl::OkStatus();
   s = db_->Get(rocksdb::ReadOptions(), cf_[kHandles],
                keys::FloorByHandleKey(handle), &value);
   if (s.ok()) {
@@ -569,7 +577,7 @@ absl::Status RocksDbDriver::Load(absl::string_view id, SessionState* state) {
 }
 
 absl::Status RocksDbDriver::LockStates(std::vector<absl::string_view> ids,
-                                       LockedStates* locked) {
+                                       LockedStates* locked, LoadDepth depth) {
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   for (absl::string_view id : ids) {
@@ -582,7 +590,7 @@ absl::Status RocksDbDriver::LockStates(std::vector<absl::string_view> ids,
       }
       locked->Add(id, state);
       if (!state->loaded) {
-        if (absl::Status s = Load(id, state.get()); !s.ok()) return s;
+        if (absl::Status s = Load(id, state.get(), depth); !s.ok()) return s;
       }
       break;
     }
@@ -608,7 +616,9 @@ absl::StatusOr<std::shared_ptr<SessionState>> RocksDbDriver::ReadLock(
       std::lock_guard<std::shared_mutex> lock(state->mu);
       if (state->dead) continue;
       if (!state->loaded) {
-        if (absl::Status s = Load(id, state.get()); !s.ok()) return s;
+        if (absl::Status s = Load(id, state.get(), LoadDepth::kFull); !s.ok()) {
+          return s;
+        }
       }
     }
     state->mu.lock_shared();
@@ -754,7 +764,10 @@ absl::Status RocksDbDriver::DoUpdateSession(const SessionRecord& record) {
 
   std::vector<absl::string_view> victim_ids(victims.begin(), victims.end());
   LockedStates locked;
-  if (absl::Status s = LockStates(victim_ids, &locked); !s.ok()) return s;
+  if (absl::Status s = LockStates(victim_ids, &locked, LoadDepth::kHandleOnly);
+      !s.ok()) {
+    return s;
+  }
 
   rocksdb::WriteBatch batch;
   bool record_survives = true;
@@ -799,7 +812,10 @@ absl::Status RocksDbDriver::DoDeleteSession(absl::string_view id) {
   absl::StatusOr<std::optional<SessionRecord>> old = ReadRecord(id);
   if (!old.ok()) return old.status();
   LockedStates locked;
-  if (absl::Status s = LockStates({id}, &locked); !s.ok()) return s;
+  if (absl::Status s = LockStates({id}, &locked, LoadDepth::kHandleOnly);
+      !s.ok()) {
+    return s;
+  }
   rocksdb::WriteBatch batch;
   int64_t final_count = session_count_;
   if (old->has_value()) {
