@@ -12,20 +12,42 @@
 
 namespace sessionlog {
 
+namespace {
+
+// The harness named by SESSIONLOG_ORACLE, else the one in the runfiles (a
+// data dependency of this library), so that a plain `bazel test` of a
+// differential test needs nothing but the installed npm packages.
+absl::StatusOr<std::string> HarnessPath() {
+  const char* set = std::getenv("SESSIONLOG_ORACLE");
+  if (set != nullptr && *set != '\0') {
+    if (access(set, R_OK) != 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "SESSIONLOG_ORACLE=", set,
+          " is not a readable file; it names the SDK harness, "
+          "tests/sdk/sdk_harness.mjs of a checkout, by an absolute path"));
+    }
+    return std::string(set);
+  }
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  if (srcdir != nullptr && workspace != nullptr) {
+    std::string path =
+        absl::StrCat(srcdir, "/", workspace, "/tests/sdk/sdk_harness.mjs");
+    if (access(path.c_str(), R_OK) == 0) return path;
+  }
+  return absl::FailedPreconditionError(
+      "the SDK harness tests/sdk/sdk_harness.mjs is not in the runfiles "
+      "(run the test with `bazel test`) and SESSIONLOG_ORACLE is not set: pass "
+      "--test_env=SESSIONLOG_ORACLE=$PWD/tests/sdk/sdk_harness.mjs");
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<nlohmann::json>> RunOracle(
     const std::vector<std::string>& op_lines) {
-  const char* oracle = std::getenv("SESSIONLOG_ORACLE");
-  if (oracle == nullptr || *oracle == '\0') {
-    return absl::FailedPreconditionError(
-        "SESSIONLOG_ORACLE is not set: pass "
-        "--test_env=SESSIONLOG_ORACLE=/abs/path/to/shared/oracle/oracle.mjs "
-        "(tools/scripts/test.sh does; run `source tools/scripts/services.sh; "
-        "install_node_packages $PWD` once to install the SDK)");
-  }
-  if (access(oracle, R_OK) != 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("SESSIONLOG_ORACLE=", oracle, " is not a readable file"));
-  }
+  absl::StatusOr<std::string> harness = HarnessPath();
+  if (!harness.ok()) return harness.status();
+  const std::string& oracle = *harness;
   const char* tmp = std::getenv("TEST_TMPDIR");
   std::string dir = tmp != nullptr ? tmp : "/tmp";
   std::string stem = absl::StrCat(dir, "/oracle-", getpid(), "-",
@@ -50,8 +72,10 @@ absl::StatusOr<std::vector<nlohmann::json>> RunOracle(
   };
   if (rc != 0) {
     return absl::InternalError(absl::StrCat(
-        "the oracle failed (`", command, "` returned ", rc,
-        "; is node on PATH and the SDK installed?): ", slurp(err_path)));
+        "the SDK harness failed (`", command, "` returned ", rc,
+        "; is node on PATH, and have the npm packages been installed with "
+        "`source tools/scripts/services.sh; install_node_packages $PWD`?): ",
+        slurp(err_path)));
   }
   std::vector<nlohmann::json> results;
   std::ifstream out(out_path, std::ios::binary);
@@ -61,14 +85,15 @@ absl::StatusOr<std::vector<nlohmann::json>> RunOracle(
     nlohmann::json parsed = nlohmann::json::parse(line, nullptr, false);
     if (parsed.is_discarded()) {
       return absl::InternalError(
-          "the oracle printed a line that is not JSON: " + line.substr(0, 200));
+          "the SDK harness printed a line that is not JSON: " +
+          line.substr(0, 200));
     }
     results.push_back(std::move(parsed));
   }
   if (results.size() != op_lines.size()) {
     return absl::InternalError(absl::StrCat(
-        "the oracle answered ", results.size(), " lines for ", op_lines.size(),
-        " operations; stderr: ", slurp(err_path)));
+        "the SDK harness answered ", results.size(), " lines for ",
+        op_lines.size(), " operations; stderr: ", slurp(err_path)));
   }
   std::remove(in_path.c_str());
   std::remove(out_path.c_str());

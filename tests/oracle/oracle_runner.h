@@ -1,13 +1,15 @@
-// Runs the reference oracle (../shared/oracle/oracle.mjs: the real
-// sandbox-agent SDK under node) over a batch of operations, for differential
-// tests. One node process serves a whole batch, so thousands of cases cost
-// about a second.
+// Runs the SDK harness (tests/sdk/sdk_harness.mjs: the real sandbox-agent SDK
+// under node) over a batch of operations, for differential tests. One node
+// process serves a whole batch, so thousands of cases cost about a second.
 //
-// The oracle is found through the environment variable SESSIONLOG_ORACLE (an
-// absolute path to oracle.mjs), which tools/scripts/test.sh passes to every
-// test; the SDK itself is under $HOME/.cache/sessionlog-oracle. A test that
-// needs the oracle fails, naming the variable, when it is missing: CI always
-// provides it.
+// The harness is the one in this test's runfiles, or the file named by the
+// environment variable SESSIONLOG_ORACLE (an absolute path) when it is set;
+// tools/scripts/test.sh sets it to the harness of the checkout it runs. The
+// npm packages come from install_node_packages (tools/scripts/services.sh),
+// which installs tests/sdk/package-lock.json under
+// $HOME/.cache/sessionlog-oracle, where the harness looks unless
+// SESSIONLOG_NODE_MODULES says otherwise. A test that needs the harness fails,
+// saying what is missing, without them: CI always provides them.
 
 #ifndef SESSIONLOG_TESTS_ORACLE_ORACLE_RUNNER_H_
 #define SESSIONLOG_TESTS_ORACLE_ORACLE_RUNNER_H_
@@ -20,10 +22,11 @@
 
 namespace sessionlog {
 
-// Feeds `op_lines` (one JSON operation each, see the oracle's README) to the
-// oracle and returns its output lines, parsed, one per operation in order.
-// FailedPrecondition when SESSIONLOG_ORACLE or node is missing; Internal when
-// the oracle exits abnormally or answers a different number of lines.
+// Feeds `op_lines` (one JSON operation each, see tests/sdk/sdk_harness.mjs)
+// to the harness and returns its output lines, parsed, one per operation in
+// order. FailedPrecondition when the harness cannot be found; Internal when
+// node or the npm packages are missing, the harness exits abnormally, or it
+// answers a different number of lines.
 absl::StatusOr<std::vector<nlohmann::json>> RunOracle(
     const std::vector<std::string>& op_lines);
 
