@@ -1,38 +1,57 @@
 # Shared by the scripts in this folder (sourced, not run): installs the npm
 # packages the tests use and runs a throwaway Postgres.
 
-# Where the real sandbox-agent SDK (the oracle) and server binary live.
+# The npm packages the tests use (the real sandbox-agent SDK, its server
+# binary, and better-sqlite3 and pg for the SDK's example SQL drivers) are
+# pinned by tests/sdk/package-lock.json and installed from it, outside the
+# source tree so that Bazel never walks node_modules. The directory keeps its
+# old name, so that tools that look there (bench/compare, bench/replay, the
+# interop scripts) find the pinned install without being told.
 SESSIONLOG_CACHE="${SESSIONLOG_CACHE:-$HOME/.cache}"
-SANDBOX_AGENT_HOME="$SESSIONLOG_CACHE/sessionlog-server"
-SANDBOX_AGENT_BIN="$SANDBOX_AGENT_HOME/node_modules/@sandbox-agent/cli-linux-x64/bin/sandbox-agent"
+SESSIONLOG_NODE_HOME="$SESSIONLOG_CACHE/sessionlog-oracle"
+SESSIONLOG_NODE_MODULES="$SESSIONLOG_NODE_HOME/node_modules"
+SANDBOX_AGENT_BIN="$SESSIONLOG_NODE_MODULES/@sandbox-agent/cli-linux-x64/bin/sandbox-agent"
 
-# The oracle ships beside the project in ../shared/oracle.
-find_oracle() {
-  local root="$1"
-  local candidate="$root/../shared/oracle/oracle.mjs"
-  if [[ -f "$candidate" ]]; then
-    SESSIONLOG_ORACLE="$(cd "$(dirname "$candidate")" && pwd)/oracle.mjs"
-  else
-    echo "error: $candidate not found; the oracle (shared/oracle) must sit beside the project" >&2
-    return 1
-  fi
-}
-
+# Installs tests/sdk's lockfile with `npm ci` into $SESSIONLOG_NODE_HOME,
+# unless the install there was made from the same package.json and lockfile
+# (their hash is kept beside it), and exports what the tests read:
+# SESSIONLOG_ORACLE (the SDK harness, tests/sdk/sdk_harness.mjs),
+# SESSIONLOG_NODE_MODULES and SANDBOX_AGENT_BIN. A lock serializes concurrent
+# callers (two test runs on one machine).
 install_node_packages() {
   local root="$1"
-  find_oracle "$root"
-  SA_ORACLE_HOME="$SESSIONLOG_CACHE/sessionlog-oracle" bash "$(dirname "$SESSIONLOG_ORACLE")/setup"
-  if [[ ! -x "$SANDBOX_AGENT_BIN" ]]; then
-    mkdir -p "$SANDBOX_AGENT_HOME"
-    npm install --silent --no-audit --no-fund --prefix "$SANDBOX_AGENT_HOME" \
-      @sandbox-agent/cli-linux-x64@0.4.2 >/dev/null
+  if [[ ! -f "$root/tests/sdk/package-lock.json" ]]; then
+    echo "error: $root/tests/sdk/package-lock.json not found; pass the repository root" >&2
+    return 1
   fi
-  # better-sqlite3 and pg run the TS SDK's example SQL drivers (interop tests).
-  if [[ ! -d "$SESSIONLOG_CACHE/sessionlog-oracle/node_modules/better-sqlite3" || \
-        ! -d "$SESSIONLOG_CACHE/sessionlog-oracle/node_modules/pg" ]]; then
-    npm install --silent --no-audit --no-fund --prefix "$SESSIONLOG_CACHE/sessionlog-oracle" \
-      better-sqlite3@12 pg@8 >/dev/null
-  fi
+  # Absolute: tests run node from their own directory.
+  local sdk
+  sdk="$(cd "$root/tests/sdk" && pwd)"
+  command -v npm >/dev/null || { echo "error: npm is not on PATH (node 20 and npm are needed)" >&2; return 1; }
+  local want
+  want=$(cat "$sdk/package.json" "$sdk/package-lock.json" | sha256sum | cut -d' ' -f1)
+  mkdir -p "$SESSIONLOG_NODE_HOME"
+  (
+    flock 9
+    local stamp="$SESSIONLOG_NODE_HOME/.lockfile-sha256"
+    if [[ "$(cat "$stamp" 2>/dev/null)" == "$want" && -x "$SANDBOX_AGENT_BIN" &&
+          -f "$SESSIONLOG_NODE_MODULES/sandbox-agent/package.json" ]]; then
+      exit 0
+    fi
+    rm -f "$stamp"
+    cp "$sdk/package.json" "$sdk/package-lock.json" "$SESSIONLOG_NODE_HOME/"
+    echo "installing the npm packages of tests/sdk/package-lock.json under $SESSIONLOG_NODE_HOME" >&2
+    # better-sqlite3 compiles its addon when no prebuilt binary can be fetched
+    # (a minute or two); its output goes to the log, shown only on failure.
+    if ! (cd "$SESSIONLOG_NODE_HOME" && npm ci --no-audit --no-fund >npm-ci.log 2>&1); then
+      tail -n 40 "$SESSIONLOG_NODE_HOME/npm-ci.log" >&2
+      echo "error: npm ci failed in $SESSIONLOG_NODE_HOME (log: npm-ci.log there)" >&2
+      exit 1
+    fi
+    echo "$want" >"$stamp"
+  ) 9>"$SESSIONLOG_NODE_HOME/.install.lock" || return 1
+  export SESSIONLOG_ORACLE="$sdk/sdk_harness.mjs"
+  export SESSIONLOG_NODE_MODULES SANDBOX_AGENT_BIN
 }
 
 PG_DIR=""
