@@ -3,7 +3,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "api/validation.h"
+#include "api/internal/cursor.h"
+#include "api/internal/validation.h"
 
 namespace sessionlog {
 

@@ -40,7 +40,6 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "api/cursor.h"
 #include "api/options.h"
 #include "api/page.h"
 #include "api/session.h"

@@ -26,6 +26,14 @@ struct ListEventsRequest {
   int64_t limit = 0;   // 0: the default (100). Otherwise 1..kMaxPageLimit.
 };
 
+// A position in the sessions listing: the (created_at, id) of the last record
+// of a page. Backends receive it decoded (SessionPersistDriver::DoListSessions);
+// callers only ever see it encoded, as an opaque cursor.
+struct SessionCursor {
+  int64_t created_at = 0;
+  std::string id;
+};
+
 template <typename T>
 struct Page {
   std::vector<T> items;

@@ -18,6 +18,10 @@
 
 namespace sessionlog {
 
+// The largest integer JavaScript represents exactly (2^53 - 1). Integers the
+// SDK would read back differently are refused.
+inline constexpr int64_t kMaxSafeInteger = (int64_t{1} << 53) - 1;
+
 // Who sent an envelope: the SDK side ("client") or the agent ("agent").
 enum class Sender : uint8_t { kClient = 0, kAgent = 1 };
 

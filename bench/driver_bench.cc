@@ -27,7 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "api/open.h"
+#include "engine/open.h"
 #include "bench/bench_env.h"
 #include "bench/event_stream.h"
 #include "bench/peer.h"

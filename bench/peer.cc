@@ -9,7 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "api/open.h"
+#include "engine/open.h"
 #include "bench/raw_rocksdb_peer.h"
 #include "bench/raw_sqlite_peer.h"
 

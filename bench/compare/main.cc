@@ -29,7 +29,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "api/open.h"
+#include "engine/open.h"
 #include "bench/bench_env.h"
 #include "bench/compare/node_peers.h"
 #include "bench/compare/phases.h"

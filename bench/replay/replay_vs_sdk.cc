@@ -24,8 +24,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
-#include "api/js_json.h"
-#include "api/replay.h"
+#include "schema/js_json.h"
+#include "schema/replay.h"
 
 ABSL_FLAG(int, events, 50, "events in the replay (the SDK's default cap)");
 ABSL_FLAG(int, iterations, 20000, "replays timed on each side");

@@ -11,7 +11,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "api/validation.h"
+#include "api/internal/validation.h"
 
 namespace sessionlog {
 namespace {

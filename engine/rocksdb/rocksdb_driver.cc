@@ -24,7 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
-#include "api/validation.h"
+#include "api/internal/validation.h"
 #include "engine/rocksdb/disk_guard.h"
 #include "engine/rocksdb/info_log.h"
 #include "engine/rocksdb/keys.h"

@@ -9,7 +9,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "api/validation.h"
+#include "api/internal/validation.h"
 #include "engine/sql/row_mapping.h"
 
 namespace sessionlog {

@@ -7,7 +7,7 @@
 
 #include "absl/strings/escaping.h"
 #include "api/options.h"
-#include "api/validation.h"
+#include "api/internal/validation.h"
 #include "gmock/gmock.h"
 #include "tests/conformance/driver_conformance.h"
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "api/validation.h"
+#include "api/internal/validation.h"
 #include "gmock/gmock.h"
 #include "tests/conformance/driver_conformance.h"
 

@@ -30,7 +30,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
-#include "api/open.h"
+#include "engine/open.h"
 #include "engine/postgres/pg_test_schema.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"

@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "api/validation.h"
+#include "api/internal/validation.h"
 #include "gtest/gtest.h"
 
 namespace sessionlog {

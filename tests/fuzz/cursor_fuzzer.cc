@@ -7,7 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "api/cursor.h"
+#include "api/internal/cursor.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "api/cursor.h"
+#include "api/internal/cursor.h"
 #include "api/session.h"
 #include "schema/flatbuffers_codec.h"
 #include "schema/json_codec.h"

@@ -7,7 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
-#include "api/open.h"
+#include "engine/open.h"
 
 namespace {
 

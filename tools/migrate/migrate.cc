@@ -5,6 +5,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "api/internal/cursor.h"
 
 namespace sessionlog {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "api/open.h"
+#include "engine/open.h"
 #include "tools/sessionlog/commands.h"
 #include "tools/sessionlog/demo_data.h"
 #include "tools/sessionlog/event_view.h"

@@ -1,7 +1,7 @@
 // sessionlog replay ID: the text the SDK injects when it restores a session.
 
 #include "absl/strings/str_cat.h"
-#include "api/replay.h"
+#include "schema/replay.h"
 #include "tools/sessionlog/commands.h"
 #include "tools/sessionlog/event_view.h"
 

@@ -2,7 +2,7 @@
 // invariants checked through the public API.
 
 #include "absl/strings/str_cat.h"
-#include "api/validation.h"
+#include "api/internal/validation.h"
 #include "tools/sessionlog/commands.h"
 #include "tools/sessionlog/event_view.h"
 #include "tools/sessionlog/progress.h"

@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "api/open.h"
+#include "engine/open.h"
 
 namespace sessionlog {
 namespace cli {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "api/cursor.h"
+#include "api/internal/cursor.h"
 
 namespace sessionlog {
 namespace cli {

@@ -1,4 +1,4 @@
-#include "api/js_json.h"
+#include "schema/js_json.h"
 
 #include <string>
 

@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "api/js_json.h"
-#include "api/replay.h"
-#include "api/validation.h"
+#include "schema/js_json.h"
+#include "schema/replay.h"
+#include "api/internal/validation.h"
 #include "engine/memory/memory_driver.h"
 #include "gtest/gtest.h"
 #include "tests/oracle/oracle_runner.h"

@@ -2,8 +2,8 @@
 // refuse exactly the same input. Messages name the field with the SDK's JSON
 // name (e.g. "event.eventIndex") and say what is expected.
 
-#ifndef SESSIONLOG_API_VALIDATION_H_
-#define SESSIONLOG_API_VALIDATION_H_
+#ifndef SESSIONLOG_API_INTERNAL_VALIDATION_H_
+#define SESSIONLOG_API_INTERNAL_VALIDATION_H_
 
 #include <cstdint>
 
@@ -14,10 +14,6 @@
 #include "api/session.h"
 
 namespace sessionlog {
-
-// The largest integer JavaScript represents exactly (2^53 - 1). Integers the
-// SDK would read back differently are refused.
-inline constexpr int64_t kMaxSafeInteger = (int64_t{1} << 53) - 1;
 
 // A session or event id: non-empty, at most kMaxIdBytes, valid UTF-8, no NUL.
 absl::Status ValidateId(absl::string_view field, absl::string_view id);
@@ -50,4 +46,4 @@ absl::StatusOr<int64_t> NormalizePageLimit(int64_t limit);
 
 }  // namespace sessionlog
 
-#endif  // SESSIONLOG_API_VALIDATION_H_
+#endif  // SESSIONLOG_API_INTERNAL_VALIDATION_H_

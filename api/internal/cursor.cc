@@ -1,4 +1,4 @@
-#include "api/cursor.h"
+#include "api/internal/cursor.h"
 
 #include <vector>
 
@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "api/validation.h"
+#include "api/internal/validation.h"
 
 namespace sessionlog {
 namespace {

@@ -18,8 +18,8 @@
 //
 // Thread safety: every function is reentrant.
 
-#ifndef SESSIONLOG_API_JS_JSON_H_
-#define SESSIONLOG_API_JS_JSON_H_
+#ifndef SESSIONLOG_SCHEMA_JS_JSON_H_
+#define SESSIONLOG_SCHEMA_JS_JSON_H_
 
 #include <cstdint>
 #include <string>
@@ -56,4 +56,4 @@ int64_t Utf16Length(absl::string_view utf8);
 
 }  // namespace sessionlog
 
-#endif  // SESSIONLOG_API_JS_JSON_H_
+#endif  // SESSIONLOG_SCHEMA_JS_JSON_H_

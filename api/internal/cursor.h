@@ -9,21 +9,17 @@
 //   sessions: "s1." <created_at, decimal> "." <id, web-safe base64>
 //   events:   "e1." <event_index, decimal> "." <fingerprint, 16 hex digits>
 
-#ifndef SESSIONLOG_API_CURSOR_H_
-#define SESSIONLOG_API_CURSOR_H_
+#ifndef SESSIONLOG_API_INTERNAL_CURSOR_H_
+#define SESSIONLOG_API_INTERNAL_CURSOR_H_
 
 #include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "api/page.h"
 
 namespace sessionlog {
-
-struct SessionCursor {
-  int64_t created_at = 0;
-  std::string id;
-};
 
 std::string EncodeSessionCursor(const SessionCursor& cursor);
 
@@ -39,4 +35,4 @@ absl::StatusOr<int64_t> DecodeEventCursor(absl::string_view session_id,
 
 }  // namespace sessionlog
 
-#endif  // SESSIONLOG_API_CURSOR_H_
+#endif  // SESSIONLOG_API_INTERNAL_CURSOR_H_

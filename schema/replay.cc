@@ -1,10 +1,10 @@
-#include "api/replay.h"
+#include "schema/replay.h"
 
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "api/js_json.h"
+#include "schema/js_json.h"
 #include "api/options.h"
 
 namespace sessionlog {

@@ -11,8 +11,8 @@
 // says (e.g. FailedPrecondition for a locked store, NotFound for a missing
 // store with create_if_missing = false).
 
-#ifndef SESSIONLOG_API_OPEN_H_
-#define SESSIONLOG_API_OPEN_H_
+#ifndef SESSIONLOG_ENGINE_OPEN_H_
+#define SESSIONLOG_ENGINE_OPEN_H_
 
 #include <memory>
 #include <string>
@@ -39,4 +39,4 @@ absl::StatusOr<StoreUri> ParseStoreUri(absl::string_view uri);
 
 }  // namespace sessionlog
 
-#endif  // SESSIONLOG_API_OPEN_H_
+#endif  // SESSIONLOG_ENGINE_OPEN_H_

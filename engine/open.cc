@@ -1,4 +1,4 @@
-#include "api/open.h"
+#include "engine/open.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"

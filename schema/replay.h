@@ -17,8 +17,8 @@
 // "\n[history truncated]" and the rest are dropped. Lengths are JavaScript
 // lengths (UTF-16 code units).
 
-#ifndef SESSIONLOG_API_REPLAY_H_
-#define SESSIONLOG_API_REPLAY_H_
+#ifndef SESSIONLOG_SCHEMA_REPLAY_H_
+#define SESSIONLOG_SCHEMA_REPLAY_H_
 
 #include <cstdint>
 #include <optional>
@@ -61,4 +61,4 @@ absl::StatusOr<std::optional<std::string>> ReplayTextForSession(
 
 }  // namespace sessionlog
 
-#endif  // SESSIONLOG_API_REPLAY_H_
+#endif  // SESSIONLOG_SCHEMA_REPLAY_H_

@@ -1,4 +1,4 @@
-#include "api/validation.h"
+#include "api/internal/validation.h"
 
 #include <string>
 

@@ -1,8 +1,8 @@
-#include "api/cursor.h"
+#include "api/internal/cursor.h"
 
 #include <cstdint>
 
-#include "api/validation.h"
+#include "api/internal/validation.h"
 #include "gtest/gtest.h"
 
 namespace sessionlog {
