@@ -1,5 +1,7 @@
 // The sandbox-agent TS SDK's example SQL drivers (SQLite on better-sqlite3,
-// Postgres on pg), reduced to the SQL they run against REFERENCE.md's tables:
+// Postgres on pg; examples/persist-sqlite and examples/persist-postgres of the
+// sandbox-agent repository, which 0.4.2 tells users to copy), reduced to the
+// SQL they run against their tables (docs/BACKENDS.md):
 // upsert by id, LIMIT/OFFSET pages with a COUNT(*) per page, JSON columns
 // holding JSON.stringify of the value. The interop tests drive it:
 //
@@ -10,15 +12,18 @@
 // Lines are sessionlog's export form: {"session":{...}} or {"event":{...}}.
 // `write` calls updateSession / insertEvent for each line, in order. `dump`
 // pages through listSessions and, after each record, listEvents of it.
-// Modules come from $SESSIONLOG_NODE_MODULES, else
-// $HOME/.cache/sessionlog-oracle/node_modules (install_node_packages).
+// Modules come from $SESSIONLOG_NODE_MODULES, else from where
+// install_node_packages (tools/scripts/services.sh) installs
+// tests/sdk/package-lock.json: ${SESSIONLOG_CACHE:-$HOME/.cache}/sessionlog-oracle,
+// as for tests/sdk/sdk_harness.mjs, so both run the same pinned packages.
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import path from "node:path";
 
 const modules =
   process.env.SESSIONLOG_NODE_MODULES ||
-  path.join(process.env.HOME || "", ".cache/sessionlog-oracle/node_modules");
+  path.join(process.env.SESSIONLOG_CACHE || path.join(process.env.HOME || "", ".cache"),
+    "sessionlog-oracle", "node_modules");
 if (!fs.existsSync(path.join(modules, "better-sqlite3")) || !fs.existsSync(path.join(modules, "pg"))) {
   console.error(`better-sqlite3 and pg not found in ${modules}: run ` +
     "`source tools/scripts/services.sh; install_node_packages $PWD`");
@@ -139,8 +144,8 @@ class PostgresDriver {
   }
   static param(i, col) { return col.endsWith("_json") ? `$${i}::jsonb` : `$${i}`; }
   // pg would parse JSONB itself, turning a JSON null into the same JS null as
-  // SQL NULL; read the text, so that absent and null modes stay distinct as
-  // REFERENCE.md says they do.
+  // SQL NULL; read the text, so that absent and null modes stay distinct, as
+  // they do in the table (modes: null is stored as the JSON text null).
   static select(columns) {
     return columns.split(", ").map((c) => (c.endsWith("_json") ? `${c}::text AS ${c}` : c)).join(", ");
   }
