@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The TS peers of the comparison harness (bench/compare), under node:
 //   ts-memory  the SDK's own InMemorySessionPersistDriver (sandbox-agent@0.4.2)
-//   ts-sqlite  the SDK's SQLite example driver, on better-sqlite3@12: its
-//              schema and SQL as REFERENCE.md states them (upsert by event id,
-//              LIMIT/OFFSET paging with a COUNT(*) per page)
+//   ts-sqlite  the SDK's SQLite example driver (examples/persist-sqlite of
+//              the sandbox-agent repository), on better-sqlite3@12: its
+//              schema and SQL (upsert by event id, LIMIT/OFFSET paging with a
+//              COUNT(*) per page)
 // Replay reads are the SDK's collectReplayEvents: page through the whole
 // session (limit max(100, 50)), keep the last 50.
 //

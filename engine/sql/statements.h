@@ -1,8 +1,9 @@
 // The SQL text of the two SQL backends, written once for both dialects.
 //
 // Tables and columns are exactly those of the sandbox-agent TS SDK's example
-// drivers (../shared/REFERENCE.md), so that either side can read what the
-// other wrote:
+// drivers (examples/persist-sqlite and examples/persist-postgres of the
+// sandbox-agent repository, which 0.4.2 tells users to copy; docs/BACKENDS.md),
+// so that either side can read what the other wrote:
 //
 //   sessions(id TEXT PRIMARY KEY, agent, agent_session_id, last_connection_id,
 //            created_at, destroyed_at, sandbox_id, session_init_json,

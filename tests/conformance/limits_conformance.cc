@@ -1,5 +1,7 @@
 // maxSessions eviction and maxEventsPerSession retention, as the SDK's
-// in-memory driver does them (../shared/REFERENCE.md, api/driver.h).
+// in-memory driver does them (InMemorySessionPersistDriver in sandbox-agent
+// 0.4.2's published dist; api/driver.h states the contract, and
+// tests/differential checks it against the SDK itself).
 
 #include <optional>
 #include <string>

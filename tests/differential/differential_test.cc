@@ -1,7 +1,7 @@
 // The differential test: thousands of random operations run through the real
-// SDK's in-memory driver (../shared/oracle, under node) and through every
-// sessionlog driver, comparing every result: records and events as JSON
-// values, listings page by page (page sizes and where the last page is).
+// SDK's in-memory driver (tests/sdk/sdk_harness.mjs under node) and through
+// every sessionlog driver, comparing every result: records and events as
+// JSON values, listings page by page (page sizes and where the last page is).
 //
 // Scripts stay inside what the contract keeps the same as the SDK (see
 // op_generator.h). The oracle pages with offset cursors and sessionlog with
@@ -15,8 +15,9 @@
 // is closed and reopened every kReopenEvery operations of a script, which the
 // SDK never notices, so state rebuilt on open is compared too.
 //
-// Needs node and the oracle (SESSIONLOG_ORACLE), and for "{pg}" a Postgres
-// server (SESSIONLOG_PG_URI); fails, saying what is missing, without them.
+// Needs node and the SDK's npm packages (install_node_packages in
+// tools/scripts/services.sh), and for "{pg}" a Postgres server
+// (SESSIONLOG_PG_URI); fails, saying what is missing, without them.
 
 #include <cstdlib>
 #include <functional>
