@@ -42,8 +42,22 @@ install_node_packages() {
     cp "$sdk/package.json" "$sdk/package-lock.json" "$SESSIONLOG_NODE_HOME/"
     echo "installing the npm packages of tests/sdk/package-lock.json under $SESSIONLOG_NODE_HOME" >&2
     # better-sqlite3 compiles its addon when no prebuilt binary can be fetched
-    # (a minute or two); its output goes to the log, shown only on failure.
-    if ! (cd "$SESSIONLOG_NODE_HOME" && npm ci --no-audit --no-fund >npm-ci.log 2>&1); then
+    # from GitHub (a minute or two), and node-gyp then downloads node's headers
+    # from nodejs.org unless npm's nodedir says where they are. The node that
+    # runs the tests ships them (Debian's nodejs, the official tarballs:
+    # PREFIX/include/node), so point nodedir there when nothing else does: the
+    # install then needs the npm registry only.
+    local node_prefix configured
+    local -a npm_env=()
+    node_prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
+    configured="$(npm config get nodedir 2>/dev/null)"
+    if [[ ( -z "$configured" || "$configured" == undefined ) &&
+          -f "$node_prefix/include/node/node_version.h" ]]; then
+      npm_env=("npm_config_nodedir=$node_prefix")
+    fi
+    # The output goes to the log, shown only on failure.
+    if ! (cd "$SESSIONLOG_NODE_HOME" &&
+          env "${npm_env[@]}" npm ci --no-audit --no-fund >npm-ci.log 2>&1); then
       tail -n 40 "$SESSIONLOG_NODE_HOME/npm-ci.log" >&2
       echo "error: npm ci failed in $SESSIONLOG_NODE_HOME (log: npm-ci.log there)" >&2
       exit 1
