@@ -1,6 +1,6 @@
 // What a service does first with the front door alone: open a store, write a
 // session, read its newest events and its replay text.
-#include "sessionlog.h"
+#include <sessionlog/sessionlog.h>
 
 #include <memory>
 #include <string>

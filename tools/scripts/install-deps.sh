@@ -18,7 +18,7 @@ packages=(
   tmux                       # pseudo-terminal tests of the CLI
   tzdata                     # the CLI's local-time tests set TZ to named zones
   nodejs npm                 # the oracle (the real TS SDK) and the sandbox-agent server
-  pkg-config
+  pkg-config cmake          # the embedding tests build an example service with both
   libsimdjson-dev           # fast JSON validation on the write path
 )
 missing=()

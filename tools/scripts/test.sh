@@ -47,6 +47,12 @@ bash tools/scripts/demo.sh --db "rocksdb:$demo_out/store" >"$demo_out/stdout.txt
 grep -A 7 '^Sessions' "$demo_out/stdout.txt"
 rm -rf "$demo_out"
 
+# ---- Embedding: install into a temporary prefix, then build and run an
+# example service outside the tree with pkg-config, CMake and another Bazel
+# workspace (docs/EMBEDDING.md).
+echo "== embedding: bash tests/embedding/run.sh"
+bash tests/embedding/run.sh
+
 # ---- Reliability (issue 4): the suite under ASan+UBSan, then every fuzz
 # target for 60 s. Each builds in its own output base (another toolchain or
 # config), so the main build's cache is untouched. See docs/RELIABILITY.md.
