@@ -5,8 +5,9 @@
 // the highest index (so that appends need no read), and, when a limit is on,
 // the indexes of the retained events (so that the low watermark moves without
 // a read). It is rebuilt lazily on a session's first touch (a lookup of its
-// recorded floor, one seek to its last key, and a backward scan of at most
-// max_events_per_session keys), so opening a store never scans it.
+// recorded floor, one seek to its last key, and a read of its newest
+// max_events_per_session keys: forward, walking back only across gaps in the
+// indexes), so opening a store never scans it.
 
 #ifndef SESSIONLOG_ENGINE_ROCKSDB_SESSION_STATE_H_
 #define SESSIONLOG_ENGINE_ROCKSDB_SESSION_STATE_H_
