@@ -6,13 +6,14 @@
 #ifndef SESSIONLOG_ENGINE_SQL_CONNECTION_POOL_H_
 #define SESSIONLOG_ENGINE_SQL_CONNECTION_POOL_H_
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <utility>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 
 namespace sessionlog {
 
@@ -29,8 +30,8 @@ class ConnectionPool {
   // open's error when opening fails.
   absl::StatusOr<std::unique_ptr<Connection>> Acquire(Opener open) {
     {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(this, &ConnectionPool::CanTake));
+      std::unique_lock<std::mutex> lock(mu_);
+      can_take_.wait(lock, [this] { return CanTake(); });
       if (!idle_.empty()) {
         std::unique_ptr<Connection> c = std::move(idle_.back());
         idle_.pop_back();
@@ -40,8 +41,11 @@ class ConnectionPool {
     }
     absl::StatusOr<std::unique_ptr<Connection>> c = open();
     if (!c.ok()) {
-      absl::MutexLock lock(&mu_);
-      --open_;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        --open_;
+      }
+      can_take_.notify_one();
     }
     return c;
   }
@@ -49,23 +53,29 @@ class ConnectionPool {
   // Gives `c` back for reuse, or closes it when `reusable` is false (e.g. the
   // server dropped it), so that a later Acquire opens a fresh one.
   void Release(std::unique_ptr<Connection> c, bool reusable = true) {
-    absl::MutexLock lock(&mu_);
-    if (reusable) {
-      idle_.push_back(std::move(c));
-    } else {
-      --open_;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (reusable) {
+        idle_.push_back(std::move(c));
+      } else {
+        --open_;
+      }
     }
+    can_take_.notify_one();
   }
 
  private:
-  bool CanTake() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  bool CanTake() const {  // Caller holds mu_.
     return !idle_.empty() || open_ < max_open_;
   }
 
   const int max_open_;
-  absl::Mutex mu_;
-  std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);
-  int open_ ABSL_GUARDED_BY(mu_) = 0;
+  // std::mutex, not absl::Mutex, as in the rest of the engine: Debian's abseil
+  // is invisible to ThreadSanitizer and runs deadlock detection on every lock.
+  std::mutex mu_;
+  std::condition_variable can_take_;  // Signalled when a slot frees up.
+  std::vector<std::unique_ptr<Connection>> idle_;  // Guarded by mu_.
+  int open_ = 0;                                   // Guarded by mu_.
 };
 
 }  // namespace sessionlog
