@@ -34,21 +34,18 @@ absl::StatusOr<std::string> EnsureNodeModules(const std::string& wanted) {
         " lacks sandbox-agent or better-sqlite3; install them with npm "
         "install --prefix <parent> sandbox-agent@0.4.2 better-sqlite3@12"));
   }
-  const std::string oracle = Home() + "/.cache/sessionlog-oracle/node_modules";
-  if (HasPackages(oracle)) return oracle;
-  const std::string prefix = Home() + "/.cache/sessionlog-bench";
-  if (HasPackages(prefix + "/node_modules")) return prefix + "/node_modules";
-  std::filesystem::create_directories(prefix);
-  const std::string command =
-      absl::StrCat("npm install --silent --no-audit --no-fund --prefix '",
-                   prefix, "' sandbox-agent@0.4.2 better-sqlite3@12 >&2");
-  if (system(command.c_str()) != 0 || !HasPackages(prefix + "/node_modules")) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("npm could not install sandbox-agent@0.4.2 and "
-                     "better-sqlite3@12 under ",
-                     prefix));
-  }
-  return prefix + "/node_modules";
+  // Where tools/scripts/services.sh installs tests/sdk's lockfile: the same
+  // pinned SDK and driver versions the tests use, never an unpinned install.
+  const char* cache = getenv("SESSIONLOG_CACHE");
+  const std::string pinned =
+      absl::StrCat(cache ? cache : Home() + "/.cache",
+                   "/sessionlog-oracle/node_modules");
+  if (HasPackages(pinned)) return pinned;
+  return absl::FailedPreconditionError(absl::StrCat(
+      pinned,
+      " lacks the pinned sandbox-agent and better-sqlite3: install them with "
+      "`source tools/scripts/services.sh; install_node_packages $PWD` (from "
+      "tests/sdk/package-lock.json), or pass --node_modules=DIR"));
 }
 
 absl::StatusOr<std::string> NodePeerScript(const std::string& wanted) {
