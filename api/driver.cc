@@ -122,4 +122,67 @@ absl::Status SessionPersistDriver::CheckIntegrity() {
 
 absl::Status SessionPersistDriver::Compact() { return DoCompact(); }
 
+namespace {
+
+absl::Status CheckPageSize(int64_t page_size) {
+  if (page_size < 1 || page_size > kMaxPageLimit) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_size: must be in [1, ", kMaxPageLimit, "], got ", page_size));
+  }
+  return absl::OkStatus();
+}
+
+// Calls `visit` per item of every page from `request` on; the request's
+// cursor follows each page's next_cursor.
+template <typename Request, typename Item, typename List>
+absl::Status Walk(Request request, List list,
+                  absl::FunctionRef<absl::Status(const Item&)> visit) {
+  while (true) {
+    absl::StatusOr<Page<Item>> page = list(request);
+    if (!page.ok()) return page.status();
+    for (const Item& item : page->items) {
+      if (absl::Status s = visit(item); !s.ok()) return s;
+    }
+    if (!page->next_cursor) return absl::OkStatus();
+    request.cursor = *std::move(page->next_cursor);
+  }
+}
+
+}  // namespace
+
+absl::Status ForEachSession(
+    SessionPersistDriver& driver,
+    absl::FunctionRef<absl::Status(const SessionRecord&)> visit,
+    const SessionWalkOptions& options) {
+  if (absl::Status s = CheckPageSize(options.page_size); !s.ok()) return s;
+  ListSessionsRequest request;
+  request.limit = options.page_size;
+  request.cursor = options.cursor;
+  return Walk<ListSessionsRequest, SessionRecord>(
+      std::move(request),
+      [&](const ListSessionsRequest& r) { return driver.ListSessions(r); },
+      visit);
+}
+
+absl::Status ForEachEvent(
+    SessionPersistDriver& driver, absl::string_view session_id,
+    absl::FunctionRef<absl::Status(const SessionEvent&)> visit,
+    const EventWalkOptions& options) {
+  if (absl::Status s = CheckPageSize(options.page_size); !s.ok()) return s;
+  if (absl::Status s = ValidateId("sessionId", session_id); !s.ok()) return s;
+  ListEventsRequest request;
+  request.session_id = std::string(session_id);
+  request.limit = options.page_size;
+  if (options.after_index && *options.after_index >= 0) {
+    // No stored index exceeds kMaxSafeInteger, so nothing comes after it.
+    if (*options.after_index >= kMaxSafeInteger) return absl::OkStatus();
+    // An events cursor means "after this index", so a walk can start
+    // mid-session without reading what comes before.
+    request.cursor = EncodeEventCursor(session_id, *options.after_index);
+  }
+  return Walk<ListEventsRequest, SessionEvent>(
+      std::move(request),
+      [&](const ListEventsRequest& r) { return driver.ListEvents(r); }, visit);
+}
+
 }  // namespace sessionlog

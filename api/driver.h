@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -176,6 +177,67 @@ class SessionPersistDriver {
 
   DriverOptions options_;
 };
+
+// ---- Walks: every session, or every event of one session ----
+//
+// ForEachSession and ForEachEvent page through a store with ListSessions and
+// ListEvents and their keyset cursors, and call `visit` once per item, in list
+// order, on the calling thread. `visit` may call the driver: the walk holds no
+// lock and no snapshot between pages.
+//
+// Stopping: the walk stops at the first non-OK status, whether the driver's or
+// `visit`'s, and returns it unchanged, so a caller can stop early with a
+// status of its own (e.g. Cancelled) and tell it from a failure. Otherwise it
+// returns OK after the last page.
+//
+// While the store changes (other threads or processes writing): each page is
+// read when the walk reaches it and starts right after the last item visited,
+// so
+//  * an item that stays in the store, at the same place in the order, for the
+//    whole walk is visited exactly once;
+//  * an item written behind the walk's position is not visited; one written
+//    ahead of it is, if it is there when the walk reads the page it falls in.
+//    The walk ends with the first page that has no next_cursor, so what is
+//    written after that read is not visited: a walk over a session that is
+//    being appended to ends once it has caught up with the writer;
+//  * an item removed (deleted, evicted, trimmed) before the walk reads its
+//    page is not visited;
+//  * nothing is visited twice, except a record that an UpdateSession moves
+//    (a new created_at) from behind the walk's position to ahead of it.
+// Event indexes never change, so an event walk visits a session's events in
+// strictly increasing event_index order.
+
+struct SessionWalkOptions {
+  // Records per ListSessions call, 1..kMaxPageLimit: large pages mean fewer
+  // round trips, small ones exercise the cursors.
+  int64_t page_size = kMaxPageLimit;
+  // Start right after this sessions cursor (a Page::next_cursor, or one saved
+  // from an earlier walk); empty starts at the first record.
+  std::string cursor;
+};
+
+struct EventWalkOptions {
+  // Events per ListEvents call, 1..kMaxPageLimit.
+  int64_t page_size = kMaxPageLimit;
+  // Visit only events with event_index > after_index; unset visits all. Any
+  // value is accepted: negative means all, kMaxSafeInteger or more none.
+  std::optional<int64_t> after_index;
+};
+
+// Every session record, in (created_at, id) order. InvalidArgument for a
+// page_size out of range or a cursor that is not a sessions cursor.
+absl::Status ForEachSession(
+    SessionPersistDriver& driver,
+    absl::FunctionRef<absl::Status(const SessionRecord&)> visit,
+    const SessionWalkOptions& options = SessionWalkOptions());
+
+// Every retained event of `session_id` (which need not have a record), in
+// event_index order. An unknown session has none: OK without a call to
+// `visit`. InvalidArgument for an invalid id or a page_size out of range.
+absl::Status ForEachEvent(
+    SessionPersistDriver& driver, absl::string_view session_id,
+    absl::FunctionRef<absl::Status(const SessionEvent&)> visit,
+    const EventWalkOptions& options = EventWalkOptions());
 
 }  // namespace sessionlog
 

@@ -18,30 +18,33 @@ constexpr int kMaxExamples = 5;
 absl::StatusOr<std::vector<SessionRecord>> AllSessions(
     SessionPersistDriver& driver) {
   std::vector<SessionRecord> all;
-  ListSessionsRequest request;
-  request.limit = 4;
-  while (true) {
-    absl::StatusOr<Page<SessionRecord>> page = driver.ListSessions(request);
-    if (!page.ok()) return page.status();
-    for (SessionRecord& r : page->items) all.push_back(std::move(r));
-    if (!page->next_cursor) return all;
-    request.cursor = *page->next_cursor;
-  }
+  SessionWalkOptions options;
+  options.page_size = 4;
+  absl::Status s = ForEachSession(
+      driver,
+      [&](const SessionRecord& r) {
+        all.push_back(r);
+        return absl::OkStatus();
+      },
+      options);
+  if (!s.ok()) return s;
+  return all;
 }
 
 absl::StatusOr<std::vector<SessionEvent>> AllEvents(
     SessionPersistDriver& driver, const std::string& session_id) {
   std::vector<SessionEvent> all;
-  ListEventsRequest request;
-  request.session_id = session_id;
-  request.limit = 7;
-  while (true) {
-    absl::StatusOr<Page<SessionEvent>> page = driver.ListEvents(request);
-    if (!page.ok()) return page.status();
-    for (SessionEvent& e : page->items) all.push_back(std::move(e));
-    if (!page->next_cursor) return all;
-    request.cursor = *page->next_cursor;
-  }
+  EventWalkOptions options;
+  options.page_size = 7;
+  absl::Status s = ForEachEvent(
+      driver, session_id,
+      [&](const SessionEvent& e) {
+        all.push_back(e);
+        return absl::OkStatus();
+      },
+      options);
+  if (!s.ok()) return s;
+  return all;
 }
 
 }  // namespace

@@ -40,29 +40,24 @@ std::string TempFile(const std::string& tag) {
 absl::StatusOr<std::vector<std::string>> ExportLines(
     SessionPersistDriver& driver, int64_t page_size) {
   std::vector<std::string> lines;
-  ListSessionsRequest sessions;
-  sessions.limit = page_size;
-  while (true) {
-    absl::StatusOr<Page<SessionRecord>> page = driver.ListSessions(sessions);
-    if (!page.ok()) return page.status();
-    for (const SessionRecord& record : page->items) {
-      lines.push_back(JsonLineToJson(record));
-      ListEventsRequest events;
-      events.session_id = record.id;
-      events.limit = page_size;
-      while (true) {
-        absl::StatusOr<Page<SessionEvent>> ep = driver.ListEvents(events);
-        if (!ep.ok()) return ep.status();
-        for (const SessionEvent& e : ep->items) {
-          lines.push_back(JsonLineToJson(e));
-        }
-        if (!ep->next_cursor) break;
-        events.cursor = *ep->next_cursor;
-      }
-    }
-    if (!page->next_cursor) break;
-    sessions.cursor = *page->next_cursor;
-  }
+  SessionWalkOptions sessions;
+  sessions.page_size = page_size;
+  EventWalkOptions events;
+  events.page_size = page_size;
+  absl::Status s = ForEachSession(
+      driver,
+      [&](const SessionRecord& record) {
+        lines.push_back(JsonLineToJson(record));
+        return ForEachEvent(
+            driver, record.id,
+            [&](const SessionEvent& e) {
+              lines.push_back(JsonLineToJson(e));
+              return absl::OkStatus();
+            },
+            events);
+      },
+      sessions);
+  if (!s.ok()) return s;
   return lines;
 }
 

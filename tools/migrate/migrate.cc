@@ -23,29 +23,41 @@ void Report(const MigrateOptions& options, const MigrateProgress& progress) {
   if (options.on_progress) options.on_progress(progress);
 }
 
-// Copies the events of one session, page by page, in event_index order.
+// Copies the events of one session in event_index order, in batches of
+// options.batch_size (one atomic InsertEvents each).
 absl::Status CopyEvents(SessionPersistDriver& from, SessionPersistDriver& to,
                         const std::string& session_id,
                         const MigrateOptions& options,
                         MigrateProgress& progress) {
-  ListEventsRequest request;
-  request.session_id = session_id;
-  request.limit = options.batch_size;
-  while (true) {
-    absl::StatusOr<Page<SessionEvent>> page = from.ListEvents(request);
-    if (!page.ok()) {
-      return InSession(page.status(), "reading the events", session_id);
+  std::vector<SessionEvent> batch;
+  bool write_failed = false;
+  auto write_batch = [&]() -> absl::Status {
+    if (batch.empty()) return absl::OkStatus();
+    if (absl::Status s = to.InsertEvents(batch); !s.ok()) {
+      write_failed = true;
+      return InSession(s, "writing the events", session_id);
     }
-    if (!page->items.empty()) {
-      if (absl::Status s = to.InsertEvents(page->items); !s.ok()) {
-        return InSession(s, "writing the events", session_id);
-      }
-      progress.events_copied += static_cast<int64_t>(page->items.size());
-      Report(options, progress);
-    }
-    if (!page->next_cursor) return absl::OkStatus();
-    request.cursor = *std::move(page->next_cursor);
+    progress.events_copied += static_cast<int64_t>(batch.size());
+    batch.clear();
+    Report(options, progress);
+    return absl::OkStatus();
+  };
+  EventWalkOptions walk;
+  walk.page_size = options.batch_size;
+  absl::Status s = ForEachEvent(
+      from, session_id,
+      [&](const SessionEvent& event) {
+        batch.push_back(event);
+        if (static_cast<int64_t>(batch.size()) < options.batch_size) {
+          return absl::OkStatus();
+        }
+        return write_batch();
+      },
+      walk);
+  if (!s.ok()) {
+    return write_failed ? s : InSession(s, "reading the events", session_id);
   }
+  return write_batch();
 }
 
 }  // namespace
@@ -79,34 +91,36 @@ absl::Status MigrateStore(SessionPersistDriver& from, SessionPersistDriver& to,
     progress.events_total = stats->events;
   }
   progress.resume_cursor = options.resume_cursor;
-  ListSessionsRequest request;
-  request.limit = options.batch_size;
-  request.cursor = options.resume_cursor;
-  while (true) {
-    absl::StatusOr<Page<SessionRecord>> page = from.ListSessions(request);
-    if (!page.ok()) {
-      return absl::Status(page.status().code(),
-                          absl::StrCat("listing the source's sessions: ",
-                                       page.status().message()));
-    }
-    for (const SessionRecord& record : page->items) {
-      progress.current_session_id = record.id;
-      // The record goes first so that, if the copy stops midway, the
-      // destination already knows the session its events belong to.
-      if (absl::Status s = to.UpdateSession(record); !s.ok()) {
-        return InSession(s, "writing the record", record.id);
-      }
-      if (absl::Status s = CopyEvents(from, to, record.id, options, progress);
-          !s.ok()) {
-        return s;
-      }
-      ++progress.sessions_copied;
-      progress.resume_cursor =
-          EncodeSessionCursor({record.created_at, record.id});
-      Report(options, progress);
-    }
-    if (!page->next_cursor) break;
-    request.cursor = *std::move(page->next_cursor);
+  SessionWalkOptions walk;
+  walk.page_size = options.batch_size;
+  walk.cursor = options.resume_cursor;
+  bool in_session = false;  // Whether an error came from copying a session.
+  absl::Status s = ForEachSession(
+      from,
+      [&](const SessionRecord& record) {
+        in_session = true;
+        progress.current_session_id = record.id;
+        // The record goes first so that, if the copy stops midway, the
+        // destination already knows the session its events belong to.
+        if (absl::Status s = to.UpdateSession(record); !s.ok()) {
+          return InSession(s, "writing the record", record.id);
+        }
+        if (absl::Status s = CopyEvents(from, to, record.id, options, progress);
+            !s.ok()) {
+          return s;
+        }
+        in_session = false;
+        ++progress.sessions_copied;
+        progress.resume_cursor =
+            EncodeSessionCursor({record.created_at, record.id});
+        Report(options, progress);
+        return absl::OkStatus();
+      },
+      walk);
+  if (!s.ok()) {
+    if (in_session) return s;
+    return absl::Status(
+        s.code(), absl::StrCat("listing the source's sessions: ", s.message()));
   }
   progress.current_session_id.clear();
   return absl::OkStatus();

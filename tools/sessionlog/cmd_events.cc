@@ -45,8 +45,11 @@ class EventsCommand : public Command {
     int64_t shown = 0;
     std::optional<int64_t> after;
     if (args.Has("from") && *from > 0) after = *from - 1;
-    absl::Status s =
-        ForEachEvent(**store, id, after, [&](const SessionEvent& event) {
+    EventWalkOptions walk;
+    walk.after_index = after;
+    absl::Status s = ForEachEvent(
+        **store, id,
+        [&](const SessionEvent& event) {
           if (*limit > 0 && shown >= *limit) {
             return absl::CancelledError("limit reached");
           }
@@ -57,7 +60,8 @@ class EventsCommand : public Command {
             table.AddRow(EventTableRow(event, ctx.style, args.Has("wide")));
           }
           return absl::OkStatus();
-        });
+        },
+        walk);
     if (!s.ok() && !absl::IsCancelled(s)) return ctx.FailStore(s);
     if (shown == 0) {
       // An unknown session has no events; say so rather than print nothing,

@@ -64,13 +64,12 @@ class ExportCommand : public Command {
     if (!stats.ok()) return ctx.FailStore(stats.status());
     int64_t sessions = 0, events = 0;
     auto write_events = [&](const std::string& id, ProgressBar& progress) {
-      return ForEachEvent(**store, id, std::nullopt,
-                          [&](const SessionEvent& event) {
-                            *out << JsonLineToJson(event) << "\n";
-                            ++events;
-                            progress.Add(1);
-                            return absl::OkStatus();
-                          });
+      return ForEachEvent(**store, id, [&](const SessionEvent& event) {
+        *out << JsonLineToJson(event) << "\n";
+        ++events;
+        progress.Add(1);
+        return absl::OkStatus();
+      });
     };
 
     absl::Status s;

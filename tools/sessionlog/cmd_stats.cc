@@ -88,8 +88,8 @@ class StatsCommand : public Command {
       EncodeSessionRecord(record, &buffer);
       t.logical_bytes += static_cast<int64_t>(buffer.size());
       int64_t count = 0;
-      absl::Status e = ForEachEvent(
-          **store, record.id, std::nullopt, [&](const SessionEvent& event) {
+      absl::Status e =
+          ForEachEvent(**store, record.id, [&](const SessionEvent& event) {
             ++count;
             Widen(t.oldest_event, t.newest_event, event.created_at);
             EncodeSessionEvent(event, SessionIdField::kOmit, &buffer);

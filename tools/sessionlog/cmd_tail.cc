@@ -113,7 +113,9 @@ class TailCommand : public Command {
         store = ctx.OpenStore(Context::Access::kRead);
         if (!store.ok()) return ctx.FailStore(store.status());
       }
-      absl::Status s = ForEachEvent(**store, id, last_index, print);
+      EventWalkOptions walk;
+      walk.after_index = last_index;
+      absl::Status s = ForEachEvent(**store, id, print, walk);
       if (!s.ok()) return ctx.FailStore(s);
       ctx.out.flush();
     }

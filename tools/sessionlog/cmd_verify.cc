@@ -96,29 +96,26 @@ class Verifier {
     int64_t count = 0;
     std::vector<SessionEvent> tail;  // The newest few, to check LastEvents.
     constexpr size_t kTailCheck = 16;
-    absl::Status s =
-        ForEachEvent(store_, id, std::nullopt, [&](const SessionEvent& event) {
-          ++count;
-          if (last && event.event_index <= *last) {
-            Add(id,
-                absl::StrCat("event index ", event.event_index, " follows ",
+    absl::Status s = ForEachEvent(store_, id, [&](const SessionEvent& event) {
+      ++count;
+      if (last && event.event_index <= *last) {
+        Add(id, absl::StrCat("event index ", event.event_index, " follows ",
                              *last, ": indexes are not strictly increasing"));
-          }
-          last = event.event_index;
-          if (event.session_id != id) {
-            Add(id, absl::StrCat("event ", event.event_index,
-                                 " is listed under this session but names "
-                                 "session \"",
-                                 event.session_id, "\""));
-          }
-          if (absl::Status v = ValidateSessionEvent(event, options); !v.ok()) {
-            Add(id,
-                absl::StrCat("event ", event.event_index, ": ", v.message()));
-          }
-          tail.push_back(event);
-          if (tail.size() > kTailCheck) tail.erase(tail.begin());
-          return absl::OkStatus();
-        });
+      }
+      last = event.event_index;
+      if (event.session_id != id) {
+        Add(id, absl::StrCat("event ", event.event_index,
+                             " is listed under this session but names "
+                             "session \"",
+                             event.session_id, "\""));
+      }
+      if (absl::Status v = ValidateSessionEvent(event, options); !v.ok()) {
+        Add(id, absl::StrCat("event ", event.event_index, ": ", v.message()));
+      }
+      tail.push_back(event);
+      if (tail.size() > kTailCheck) tail.erase(tail.begin());
+      return absl::OkStatus();
+    });
     events_ += count;
     if (!s.ok()) {
       Add(id, absl::StrCat("listing events failed after ", count, ": ",
