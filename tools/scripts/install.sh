@@ -28,7 +28,10 @@ while (($#)); do
   esac
 done
 [[ -n "$prefix" ]] || { echo "error: --prefix is empty" >&2; exit 2; }
-mkdir -p "$prefix" 2>/dev/null || { echo "error: cannot create $prefix" >&2; exit 1; }
+# pkg-config and CMake files cannot carry a path with spaces reliably.
+[[ "$prefix" != *[[:space:]]* ]] || { echo "error: --prefix '$prefix' contains whitespace; choose a path without" >&2; exit 2; }
+[[ ! -e "$prefix" || -d "$prefix" ]] || { echo "error: --prefix $prefix exists and is not a directory" >&2; exit 2; }
+mkdir -p "$prefix" 2>/dev/null || { echo "error: cannot create directory $prefix (is its parent writable?)" >&2; exit 1; }
 prefix="$(cd "$prefix" && pwd)"
 [[ -w "$prefix" ]] || { echo "error: $prefix is not writable: choose --prefix DIR of your own, or run as root" >&2; exit 1; }
 
@@ -59,12 +62,19 @@ install -m 0755 "$bin/tools/sessionlog/sessionlog" "$prefix/bin/sessionlog"
 # a service's headers of the same name (say "api/options.h") never shadow them.
 headers=$(g++ -std=c++17 -MM -I. -I"$bin" sessionlog.h | tr ' \\' '\n\n' |
   grep -E '^(api|engine|schema)/.*\.h$|^(sessionlog|version)\.h$' | sort -u)
-rm -rf "$includedir/sessionlog"
+# Staged beside the old set and swapped in, so that an interrupted install
+# never leaves half a header set.
+staging="$includedir/.sessionlog.new.$$"
+rm -rf "$staging"
 for h in $headers; do
-  install -D -m 0644 "$h" "$includedir/sessionlog/$h"
+  install -D -m 0644 "$h" "$staging/$h"
   sed -i -E 's@^#include "((api|engine|schema)/[^"]+|sessionlog\.h|version\.h)"@#include "sessionlog/\1"@' \
-    "$includedir/sessionlog/$h"
+    "$staging/$h"
 done
+rm -rf "$includedir/sessionlog.old"
+[[ -d "$includedir/sessionlog" ]] && mv "$includedir/sessionlog" "$includedir/sessionlog.old"
+mv "$staging" "$includedir/sessionlog"
+rm -rf "$includedir/sessionlog.old"
 
 linkflags=$(tr '\n' ' ' <"$bin/tools/install/libsessionlog.linkflags" | sed 's/ *$//')
 
