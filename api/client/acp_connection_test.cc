@@ -17,7 +17,11 @@ namespace {
 // with 202, sending the reply on the event stream instead (when `deliver`).
 class StreamingAgent {
  public:
-  explicit StreamingAgent(bool deliver) : deliver_(deliver) {
+  // With `body_too`, every request is also answered in the POST body at
+  // once, while the stream sends an update and then the same reply: the
+  // real server's race between its two channels.
+  explicit StreamingAgent(bool deliver, bool body_too = false)
+      : deliver_(deliver), body_too_(body_too) {
     fake_.server().Post(R"(/v1/acp/.*)", [this](const httplib::Request& req,
                                                 httplib::Response& res) {
       nlohmann::json request = nlohmann::json::parse(req.body);
@@ -25,6 +29,18 @@ class StreamingAgent {
                               {"id", request["id"]},
                               {"result", {{"ok", true}}}};
       if (request["method"] == "initialize") {
+        res.set_content(reply.dump(), "application/json");
+        return;
+      }
+      if (body_too_) {
+        nlohmann::json update = {
+            {"jsonrpc", "2.0"},
+            {"method", "session/update"},
+            {"params", {{"sessionId", "agent-1"}, {"update", {}}}}};
+        absl::MutexLock lock(&mu_);
+        absl::StrAppend(&pending_, "id: ", ++event_id_,
+                        "\ndata: ", update.dump(), "\n\n", "id: ",
+                        ++event_id_, "\ndata: ", reply.dump(), "\n\n");
         res.set_content(reply.dump(), "application/json");
         return;
       }
@@ -70,6 +86,7 @@ class StreamingAgent {
   }
 
   const bool deliver_;
+  const bool body_too_;
   absl::Mutex mu_;
   std::string pending_ ABSL_GUARDED_BY(mu_);
   int event_id_ ABSL_GUARDED_BY(mu_) = 0;
@@ -82,8 +99,9 @@ struct Seen {
   absl::Mutex mu;
   std::vector<std::pair<Sender, nlohmann::json>> envelopes;
 
-  AcpConnection::EnvelopeSink Sink() {
-    return [this](Sender sender, const std::string& text) {
+  AcpConnection::Observer Sink() {
+    return [this](const std::string&, Sender sender, const Json&,
+                  const std::string& text) {
       absl::MutexLock lock(&mu);
       envelopes.emplace_back(sender, nlohmann::json::parse(text));
       return absl::OkStatus();
@@ -93,12 +111,19 @@ struct Seen {
 
 class AcpConnectionTest : public ::testing::Test {
  protected:
-  void Open(const std::string& base_url, absl::Duration request_timeout) {
+  void Open(const std::string& base_url) {
     absl::StatusOr<HttpEndpoint> http = HttpEndpoint::Create(base_url, "", {});
     ASSERT_TRUE(http.ok()) << http.status();
     http_ = std::make_unique<HttpEndpoint>(*std::move(http));
+    AcpConnection::Options options;
+    options.stream_grace = absl::Milliseconds(300);
     connection_ = std::make_unique<AcpConnection>(
-        http_.get(), "mock", "conn-1", seen_.Sink(), request_timeout);
+        http_.get(), "mock", "conn-1", seen_.Sink(), nullptr, options);
+  }
+  absl::StatusOr<Json> Call(absl::string_view method, Json params,
+                            absl::Duration timeout = absl::Seconds(10)) {
+    return connection_->CallAndWait("s1", method, std::move(params),
+                                    absl::Now() + timeout);
   }
   void TearDown() override { connection_.reset(); }
 
@@ -110,33 +135,53 @@ class AcpConnectionTest : public ::testing::Test {
 TEST_F(AcpConnectionTest, A202ReplyArrivesOnTheStreamAfterItsRequest) {
   StreamingAgent agent(/*deliver=*/true);
   ASSERT_TRUE(agent.Start());
-  Open(agent.base_url(), absl::Seconds(10));
-  ASSERT_TRUE(connection_->Call("initialize", nlohmann::json::object()).ok());
-  absl::StatusOr<nlohmann::json> reply = connection_->Call(
-      "session/prompt", {{"prompt", nlohmann::json::array()}});
+  Open(agent.base_url());
+  ASSERT_TRUE(Call("initialize", Json::object()).ok());
+  absl::StatusOr<Json> reply =
+      Call("session/prompt", {{"prompt", Json::array()}});
   ASSERT_TRUE(reply.ok()) << reply.status();
-  EXPECT_EQ((*reply)["id"], 2);
+  EXPECT_EQ((*reply)["id"], 1);  // Numbered from 0, as the SDK numbers.
   EXPECT_EQ((*reply)["result"]["ok"], true);
   absl::MutexLock lock(&seen_.mu);
   ASSERT_EQ(seen_.envelopes.size(), 4u);
   EXPECT_EQ(seen_.envelopes[2].first, Sender::kClient);
   EXPECT_EQ(seen_.envelopes[2].second["method"], "session/prompt");
   EXPECT_EQ(seen_.envelopes[3].first, Sender::kAgent);
-  EXPECT_EQ(seen_.envelopes[3].second["id"], 2);
+  EXPECT_EQ(seen_.envelopes[3].second["id"], 1);
+}
+
+TEST_F(AcpConnectionTest, AReplyInThePostBodyWaitsForTheUpdatesBeforeIt) {
+  StreamingAgent agent(/*deliver=*/true, /*body_too=*/true);
+  ASSERT_TRUE(agent.Start());
+  Open(agent.base_url());
+  ASSERT_TRUE(Call("initialize", Json::object()).ok());
+  for (int i = 0; i < 5; ++i) {
+    absl::StatusOr<Json> reply =
+        Call("session/prompt", {{"prompt", Json::array()}});
+    ASSERT_TRUE(reply.ok()) << reply.status();
+  }
+  absl::MutexLock lock(&seen_.mu);
+  // initialize and its reply, then per prompt: the prompt, the update, the
+  // reply; each reply once.
+  ASSERT_EQ(seen_.envelopes.size(), 17u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(seen_.envelopes[2 + 3 * i].second["method"], "session/prompt");
+    EXPECT_EQ(seen_.envelopes[3 + 3 * i].second["method"], "session/update");
+    EXPECT_EQ(seen_.envelopes[4 + 3 * i].second["id"], i + 1);
+  }
 }
 
 TEST_F(AcpConnectionTest, AReplyThatNeverComesIsDeadlineExceeded) {
   StreamingAgent agent(/*deliver=*/false);
   ASSERT_TRUE(agent.Start());
-  Open(agent.base_url(), absl::Milliseconds(300));
-  ASSERT_TRUE(connection_->Call("initialize", nlohmann::json::object()).ok());
-  absl::StatusOr<nlohmann::json> reply =
-      connection_->Call("session/prompt", nlohmann::json::object());
+  Open(agent.base_url());
+  ASSERT_TRUE(Call("initialize", Json::object()).ok());
+  absl::StatusOr<Json> reply =
+      Call("session/prompt", Json::object(), absl::Milliseconds(300));
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kDeadlineExceeded)
       << reply.status();
   // A notification needs no reply.
-  EXPECT_TRUE(
-      connection_->Notify("session/cancel", nlohmann::json::object()).ok());
+  EXPECT_TRUE(connection_->Notify("s1", "session/cancel", Json::object()).ok());
   absl::MutexLock lock(&seen_.mu);
   EXPECT_EQ(seen_.envelopes.size(), 4u);  // init, its reply, prompt, cancel.
 }
@@ -150,10 +195,9 @@ TEST_F(AcpConnectionTest, AForgottenConnectionIsNotAlive) {
                                        "application/problem+json");
                      });
   ASSERT_TRUE(fake.Start());
-  Open(fake.base_url(), absl::Seconds(5));
+  Open(fake.base_url());
   EXPECT_TRUE(connection_->alive());
-  absl::StatusOr<nlohmann::json> reply =
-      connection_->Call("initialize", nlohmann::json::object());
+  absl::StatusOr<Json> reply = Call("initialize", Json::object());
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kNotFound)
       << reply.status();
   EXPECT_FALSE(connection_->alive());

@@ -13,7 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "api/driver.h"
-#include "api/replay.h"
+#include "schema/replay.h"
 
 namespace sessionlog {
 
@@ -50,8 +50,8 @@ struct ClientOptions {
 
   // ---- Persistence ----
 
-  // Where sessions and events go. Default (null): an in-memory driver with
-  // default options, which loses everything with the client.
+  // Where sessions and events go. Required: e.g. Open("rocksdb:DIR") or
+  // Open("memory:") (engine/open.h). Shared: several clients may use one.
   std::shared_ptr<SessionPersistDriver> driver;
 
   // Restoring a session replays its newest replay_max_events events, in at
@@ -79,10 +79,16 @@ struct ClientOptions {
 
   // ---- Requests ----
 
-  // Bounds each HTTP request (a prompt waits this long for the agent).
+  // How long a turn (session/prompt) may run before the call returns
+  // DeadlineExceeded (the turn goes on; Cancel ends it). Default: no limit,
+  // as in the SDK: coding agents' turns often run for many minutes.
+  absl::Duration prompt_timeout = absl::InfiniteDuration();
+
+  // Bounds every other request to the agent (initialize, session/new,
+  // set_mode, ...) and the server's plain HTTP routes.
   absl::Duration request_timeout = absl::Seconds(120);
 
-  // Sent in ACP initialize as clientInfo.name.
+  // Sent in ACP initialize as clientInfo.name (initialize is not stored).
   std::string client_name = "sessionlog";
 };
 

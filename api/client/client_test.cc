@@ -6,19 +6,23 @@
 #include <atomic>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "api/client/fake_server.h"
+#include "engine/memory/memory_driver.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
 namespace sessionlog {
 namespace {
 
-// A server that is healthy and answers POST /v1/acp/* with `reply(request)`.
+// A server that is healthy and answers POST /v1/acp/* with `reply(request)`,
+// in the body and, as the real server does, again on the event stream, which
+// keeps everything (GET sends what follows Last-Event-ID, then ends).
 class FakeAgentServer {
  public:
   // Over https when cert_path and key_path are given.
@@ -35,28 +39,52 @@ class FakeAgentServer {
         });
     fake_->server().Post(R"(/v1/acp/.*)", [this](const httplib::Request& req,
                                                  httplib::Response& res) {
-      res.set_content(reply_(nlohmann::json::parse(req.body)),
-                      "application/json");
+      nlohmann::json request = nlohmann::json::parse(req.body);
+      if (!request.contains("method") || !request.contains("id")) {
+        res.status = 202;  // A notification, or an answer to the agent.
+        return;
+      }
+      std::string reply = reply_(request);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        log_.push_back(absl::StrCat("id: ", log_.size() + 100, "\ndata: ",
+                                    reply, "\n\n"));
+        if (request["method"] == "session/new" && !stream_.empty()) {
+          log_.push_back(stream_);  // Its own ids, below 100.
+          stream_.clear();
+        }
+      }
+      res.set_content(reply, "application/json");
     });
     fake_->server().Get(R"(/v1/acp/.*)", [this](const httplib::Request& req,
                                                 httplib::Response& res) {
-      // Once, then nothing after it (Last-Event-ID).
-      res.set_content(
-          req.has_header("Last-Event-ID") ? ": nothing\n\n" : stream_,
-          "text/event-stream");
+      size_t from = 0;
+      if (req.has_header("Last-Event-ID")) {
+        from = std::stoul(req.get_header_value("Last-Event-ID"));
+        from = from >= 100 ? from - 100 + 1 : 0;
+      }
+      std::string body = ": stream\n\n";
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (size_t i = from; i < log_.size(); ++i) body += log_[i];
+      }
+      res.set_content(body, "text/event-stream");
     });
     fake_->server().Delete(R"(/v1/acp/.*)",
                            [](const httplib::Request&, httplib::Response&) {});
   }
-  // What GET /v1/acp/* sends the first time (before Start()).
+  // Raw events the stream sends after the reply to session/new (before
+  // Start()).
   void set_stream(std::string body) { stream_ = std::move(body); }
   bool Start() { return fake_->Start(); }
   std::string base_url() const { return fake_->base_url(); }
 
  private:
   std::function<std::string(const nlohmann::json&)> reply_;
+  std::mutex mu_;
+  std::vector<std::string> log_;
+  std::string stream_;
   std::unique_ptr<FakeServer> fake_;
-  std::string stream_ = ": nothing\n\n";
 };
 
 std::string Echo(const nlohmann::json& request) {
@@ -77,6 +105,7 @@ std::unique_ptr<Client> ConnectTo(const FakeAgentServer& server) {
   ClientOptions options;
   options.base_url = server.base_url();
   options.health_monitor_interval = absl::ZeroDuration();
+  options.driver = std::move(*OpenMemoryDriver(DriverOptions()));
   absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
   EXPECT_TRUE(client.ok()) << client.status();
   return client.ok() ? *std::move(client) : nullptr;
@@ -110,10 +139,8 @@ TEST(ClientTest, MalformedRepliesAreErrorsAndNeverStored) {
         << name << ": " << record.status();
     EXPECT_TRUE(absl::StrContains(record.status().message(), "malformed"))
         << record.status();
-    // The initialize request was sent, so it is stored; the reply is not.
-    std::vector<SessionEvent> events = Events(*client, "s1");
-    ASSERT_EQ(events.size(), 1u) << name;
-    EXPECT_EQ(events[0].sender, Sender::kClient);
+    // initialize failed, and it belongs to no session: nothing is stored.
+    EXPECT_TRUE(Events(*client, "s1").empty()) << name;
     EXPECT_FALSE(client->GetSession("s1").ok()) << name;
   }
 }
@@ -135,15 +162,18 @@ TEST(ClientTest, JsonRpcErrorIsStoredAndReturned) {
   absl::StatusOr<SessionRecord> record = client->CreateSession(request);
   ASSERT_TRUE(record.ok()) << record.status();
   EXPECT_EQ(record->agent_session_id, "agent-1");
-  absl::StatusOr<std::string> reply = client->Prompt("s1", "hi");
+  absl::StatusOr<PromptResult> reply = client->Prompt("s1", "hi");
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnknown);
   EXPECT_TRUE(absl::StrContains(reply.status().message(), "-32000"));
   std::vector<SessionEvent> events = Events(*client, "s1");
-  ASSERT_EQ(events.size(), 6u);
+  // session/new, its reply, the prompt and its error reply.
+  ASSERT_EQ(events.size(), 4u);
   EXPECT_EQ(events.back().sender, Sender::kAgent);
   EXPECT_TRUE(absl::StrContains(events.back().payload_json, "busy"));
   // The prompt carried the agent's session id.
-  EXPECT_TRUE(absl::StrContains(events[4].payload_json, "\"agent-1\""));
+  EXPECT_TRUE(absl::StrContains(events[2].payload_json, "\"agent-1\""));
+  // No modes in the reply: stored as null, as the SDK stores it.
+  EXPECT_EQ(client->GetSession("s1")->modes_json, "null");
 }
 
 TEST(ClientTest, MalformedStreamEnvelopesAreReportedAndNeverStored) {
@@ -152,20 +182,23 @@ TEST(ClientTest, MalformedStreamEnvelopesAreReportedAndNeverStored) {
       "id: 1\ndata: not json\n\n"
       "id: 2\ndata: {\"method\":\"x/note\"}\n\n"
       "id: 3\ndata: "
-      "{\"jsonrpc\":\"2.0\",\"method\":\"x/note\",\"params\":{}}\n\n");
+      "{\"jsonrpc\":\"2.0\",\"method\":\"x/note\",\"params\":{\"sessionId\":"
+      "\"agent-1\"}}\n\n"
+      "id: 4\ndata: "
+      "{\"jsonrpc\":\"2.0\",\"method\":\"x/other\",\"params\":{}}\n\n");
   ASSERT_TRUE(server.Start());
   std::unique_ptr<Client> client = ConnectTo(server);
   ASSERT_NE(client, nullptr);
   CreateSessionRequest request = MockSessionS1();
   ASSERT_TRUE(client->CreateSession(request).ok());
   absl::Time give_up = absl::Now() + absl::Seconds(10);
-  while (Events(*client, "s1").size() < 5 && absl::Now() < give_up) {
+  while (Events(*client, "s1").size() < 3 && absl::Now() < give_up) {
     absl::SleepFor(absl::Milliseconds(10));
   }
   std::vector<SessionEvent> events = Events(*client, "s1");
-  // initialize and session/new with their replies, and the one good
-  // notification.
-  ASSERT_EQ(events.size(), 5u);
+  // session/new with its reply, and the one good notification that names
+  // the session (x/other names none: the SDK stores it nowhere, nor do we).
+  ASSERT_EQ(events.size(), 3u);
   int notes = 0;
   for (const SessionEvent& e : events) {
     if (absl::StrContains(e.payload_json, "x/note")) {
@@ -175,7 +208,7 @@ TEST(ClientTest, MalformedStreamEnvelopesAreReportedAndNeverStored) {
     }
   }
   EXPECT_EQ(notes, 1);
-  absl::Status stream = client->StreamStatus("s1");
+  absl::Status stream = client->StreamStatus("mock");
   EXPECT_EQ(stream.code(), absl::StatusCode::kInternal) << stream;
   EXPECT_TRUE(absl::StrContains(stream.message(), "not JSON")) << stream;
 }
@@ -209,6 +242,9 @@ TEST(ClientTest, ConnectRefusesBadOptions) {
   EXPECT_EQ(Client::Connect(options).status().code(),
             absl::StatusCode::kInvalidArgument);
   options.base_url = "http://127.0.0.1:1";
+  EXPECT_EQ(Client::Connect(options).status().code(),
+            absl::StatusCode::kInvalidArgument);  // No driver.
+  options.driver = std::move(*OpenMemoryDriver(DriverOptions()));
   options.replay_max_events = 0;
   EXPECT_EQ(Client::Connect(options).status().code(),
             absl::StatusCode::kInvalidArgument);
@@ -234,6 +270,7 @@ TEST(ClientTest, HttpsWithTheServersCertificateTrusted) {
   options.base_url = server.base_url();
   options.health_monitor_interval = absl::ZeroDuration();
   options.ca_cert_path = cert;
+  options.driver = std::move(*OpenMemoryDriver(DriverOptions()));
   absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
   ASSERT_TRUE(client.ok()) << client.status();
   CreateSessionRequest request;

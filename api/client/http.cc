@@ -112,9 +112,25 @@ void HttpEndpoint::Configure(httplib::Client& client) const {
 absl::StatusOr<HttpReply> HttpEndpoint::Send(absl::string_view method,
                                              absl::string_view path,
                                              absl::string_view json_body,
-                                             absl::Duration timeout) const {
+                                             absl::Duration timeout,
+                                             StreamCanceller* canceller) const {
   httplib::Client client(origin_);
   Configure(client);
+  if (canceller != nullptr) {
+    absl::MutexLock lock(&canceller->mu_);
+    if (canceller->cancelled_) {
+      return absl::CancelledError(absl::StrCat(method, " ", path, " cancelled"));
+    }
+    canceller->active_ = &client;
+  }
+  struct Detach {
+    StreamCanceller* canceller;
+    ~Detach() {
+      if (canceller == nullptr) return;
+      absl::MutexLock lock(&canceller->mu_);
+      canceller->active_ = nullptr;
+    }
+  } detach{canceller};
   client.set_connection_timeout(ToChrono(timeout));
   client.set_read_timeout(ToChrono(timeout));
   client.set_write_timeout(ToChrono(timeout));
@@ -130,6 +146,9 @@ absl::StatusOr<HttpReply> HttpEndpoint::Send(absl::string_view method,
           ? client.Post(full_path.c_str(), headers, json_body.data(),
                         json_body.size(), "application/json")
           : client.Delete(full_path.c_str(), headers);
+  if (canceller != nullptr && canceller->cancelled()) {
+    return absl::CancelledError(absl::StrCat(method, " ", path, " cancelled"));
+  }
   if (!result) return TransportError(base_url_, method, path, result.error());
   if (result->status == 401 || result->status == 403) {
     return AuthError(base_url_, path, result->status, !token_.empty());

@@ -25,8 +25,9 @@ class Client;
 
 namespace sessionlog {
 
-// Lets another thread end an HttpEndpoint::Stream at once: Cancel() closes
-// its socket, and every later Stream given this canceller returns at once.
+// Lets another thread end an HttpEndpoint::Stream or Send at once: Cancel()
+// closes its socket, and every later call given this canceller returns at
+// once (Send with Cancelled).
 class StreamCanceller {
  public:
   void Cancel();
@@ -61,11 +62,13 @@ class HttpEndpoint {
   // One request. Transport failures (refused, reset, timed out) are
   // Unavailable; 401 and 403 are Unauthenticated, saying whether a token was
   // sent. Every other reply, 4xx and 5xx included, is returned as is: see
-  // ReplyError.
+  // ReplyError. `canceller` (may be null) ends the request from another
+  // thread: Send then returns Cancelled.
   absl::StatusOr<HttpReply> Send(absl::string_view method,
                                  absl::string_view path,
                                  absl::string_view json_body,
-                                 absl::Duration timeout) const;
+                                 absl::Duration timeout,
+                                 StreamCanceller* canceller = nullptr) const;
 
   // A streaming GET (server-sent events): `on_data` gets each chunk of the
   // body as it arrives and returns false to stop. Returns OK when the stream

@@ -11,8 +11,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "api/open.h"
-#include "api/replay.h"
+#include "engine/open.h"
+#include "schema/replay.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/server_process.h"
 
@@ -56,7 +56,7 @@ TEST(ClientExampleTest, RunsAgainstTheRealServerAndLeavesAResumableStore) {
   for (const SessionEvent& e : events->items)
     connections.insert(e.connection_id);
   EXPECT_EQ(connections.size(), 2u);  // The first client's, then the resume's.
-  EXPECT_GE(events->items.size(), 12u);
+  EXPECT_GE(events->items.size(), 8u);  // 2 x (session/new, prompt, replies).
 }
 
 }  // namespace

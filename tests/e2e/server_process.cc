@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -152,6 +153,55 @@ void ServerProcess::Kill() {
 absl::Status ServerProcess::Restart() {
   Kill();
   return Launch();
+}
+
+namespace {
+
+std::string FindOnPath(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    std::string candidate = dir + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
+}  // namespace
+
+absl::Status ServerProcess::InstallScriptedAgent() {
+  const char* node_env = std::getenv("SESSIONLOG_NODE");
+  std::string node = node_env != nullptr && *node_env != '\0'
+                         ? std::string(node_env)
+                         : FindOnPath("node");
+  if (node.empty()) {
+    return absl::FailedPreconditionError(
+        "node is not on PATH (set SESSIONLOG_NODE to its path)");
+  }
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  std::string script =
+      absl::StrCat(srcdir != nullptr ? srcdir : ".", "/",
+                   workspace != nullptr ? workspace : "sessionlog",
+                   "/tests/agent/scripted_agent.mjs");
+  if (access(script.c_str(), R_OK) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(script, " is missing: add //tests/agent:scripted_agent "
+                             "to the test's data"));
+  }
+  std::string dir = home_ + "/.local/share/sandbox-agent/bin/agent_processes";
+  std::string shim = dir + "/mock-acp";
+  std::string tmp = shim + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << "#!/bin/sh\nexec \"" << node << "\" \"" << script << "\" \"$@\"\n";
+    if (!out) return absl::InternalError("cannot write " + tmp);
+  }
+  if (chmod(tmp.c_str(), 0755) != 0 || rename(tmp.c_str(), shim.c_str()) != 0) {
+    return absl::InternalError("cannot install " + shim);
+  }
+  return absl::OkStatus();
 }
 
 ServerProcess::~ServerProcess() { Kill(); }

@@ -36,6 +36,14 @@ class ServerProcess {
   // Starts it again on the same port and HOME (after Kill).
   absl::Status Restart();
 
+  // Replaces the mock agent with tests/agent/scripted_agent.mjs (a data
+  // dependency of the test), run by node (SESSIONLOG_NODE, else `node` on
+  // PATH). Agent processes started afterwards run it.
+  absl::Status InstallScriptedAgent();
+
+  // The server's HOME.
+  const std::string& home() const { return home_; }
+
   bool running() const { return pid_ > 0; }
   int port() const { return port_; }
   std::string base_url() const;

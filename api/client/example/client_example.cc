@@ -17,7 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "api/client/client.h"
-#include "api/open.h"
+#include "engine/open.h"
 
 ABSL_FLAG(std::string, url, "http://127.0.0.1:2468", "sandbox-agent base URL");
 ABSL_FLAG(std::string, token, "", "bearer token, if the server has one");
@@ -45,10 +45,11 @@ absl::Status Run() {
   absl::StatusOr<sessionlog::SessionRecord> session =
       (*client)->CreateSession(request);
   if (!session.ok()) return session.status();
-  absl::StatusOr<std::string> reply =
+  absl::StatusOr<sessionlog::PromptResult> reply =
       (*client)->Prompt(session->id, "What is in this repository?");
   if (!reply.ok()) return reply.status();
-  std::printf("session %s\nreply: %s\n", session->id.c_str(), reply->c_str());
+  std::printf("session %s\nstop reason: %s\nreply: %s\n", session->id.c_str(),
+              reply->stop_reason.c_str(), reply->reply_json.c_str());
 
   // 3. Later, in another client (say, after this service restarted): resume
   // the stored session. The agent gets a new session, and the next prompt
@@ -61,7 +62,7 @@ absl::Status Run() {
   if (!resumed.ok()) return resumed.status();
   reply = (*client)->Prompt(session->id, "And what did I ask before?");
   if (!reply.ok()) return reply.status();
-  std::printf("after resume: %s\n", reply->c_str());
+  std::printf("after resume: %s\n", reply->reply_json.c_str());
   return absl::OkStatus();
 }
 
