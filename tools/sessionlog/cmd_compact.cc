@@ -5,90 +5,81 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
-#include "tools/sessionlog/commands.h"
-#include "tools/sessionlog/event_view.h"
+#include "tools/sessionlog/command.h"
 #include "tools/sessionlog/progress.h"
 
 namespace sessionlog {
 namespace cli {
 namespace {
 
-class CompactCommand : public Command {
- public:
-  const Spec& spec() const override {
-    static const Spec* spec = new Spec{
-        "compact",
-        "",
-        "Reclaim disk space: drop trimmed, evicted and deleted data "
-        "physically.",
-        "Runs the backend's compaction (RocksDB: a full manual compaction, "
-        "which runs the retention\nfilter over every file; SQLite: VACUUM; a "
-        "no-op elsewhere) and reports the disk size\nbefore and after. Opens "
-        "the store for writing, so no other process may hold it. Reads\nand "
-        "writes through this process may go on meanwhile; on a large store it "
-        "takes a while,\nwith a progress line on a terminal. The limits it is "
-        "opened with (--max-events-per-session)\nare the ones compaction "
-        "enforces.",
-        {},
-        {"compact", "--db rocksdb:/var/lib/app/sessions compact --json"},
-        0,
-        0};
-    return *spec;
-  }
+absl::Status RunCompact(Context& ctx) {
+  SessionPersistDriver& store = ctx.store();
+  absl::StatusOr<DriverStats> before = store.Stats();
+  if (!before.ok()) return before.status();
 
-  int Run(Context& ctx, const Args& args) override {
-    auto store = ctx.OpenStore(Context::Access::kWrite);
-    if (!store.ok()) return ctx.FailStore(store.status());
-    absl::StatusOr<DriverStats> before = (*store)->Stats();
-    if (!before.ok()) return ctx.FailStore(before.status());
-
-    // Compact() is one blocking call with no progress of its own: run it on a
-    // worker and keep the terminal informed with elapsed time meanwhile.
-    absl::Time start = absl::Now();
-    absl::Status result;
-    absl::Notification done;
-    std::thread worker([&] {
-      result = (*store)->Compact();
-      done.Notify();
-    });
-    {
-      ProgressBar progress(ctx.err, ctx.options.progress, "compact", 0,
-                           ProgressBar::Unit::kBytes);
-      while (!done.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
-        progress.Update(0);
-      }
+  // Compact() is one blocking call with no progress of its own: run it on a
+  // worker and keep the terminal informed with elapsed time meanwhile.
+  absl::Time start = absl::Now();
+  absl::Status result;
+  absl::Notification done;
+  std::thread worker([&] {
+    result = store.Compact();
+    done.Notify();
+  });
+  {
+    ProgressBar progress(ctx.err, ctx.options.progress, "compact", 0,
+                         ProgressBar::Unit::kBytes);
+    while (!done.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
+      progress.Update(0);
     }
-    worker.join();
-    if (!result.ok()) return ctx.FailStore(result);
-    absl::StatusOr<DriverStats> after = (*store)->Stats();
-    if (!after.ok()) return ctx.FailStore(after.status());
-    double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-
-    if (ctx.options.json) {
-      OrderedJson json;
-      json["diskBytesBefore"] = before->disk_bytes;
-      json["diskBytesAfter"] = after->disk_bytes;
-      json["seconds"] = seconds;
-      ctx.out << DumpJson(json) << "\n";
-    } else if (before->disk_bytes > 0 || after->disk_bytes > 0) {
-      ctx.out << "compacted " << ctx.options.db << " in "
-              << absl::FormatDuration(
-                     absl::Trunc(absl::Now() - start, absl::Milliseconds(1)))
-              << ": " << FormatBytes(before->disk_bytes) << " -> "
-              << FormatBytes(after->disk_bytes) << "\n";
-    } else {
-      ctx.out << "compacted " << ctx.options.db
-              << " (this backend does not report its size)\n";
-    }
-    return kExitOk;
   }
-};
+  worker.join();
+  if (!result.ok()) return result;
+  absl::StatusOr<DriverStats> after = store.Stats();
+  if (!after.ok()) return after.status();
+  absl::Duration took = absl::Now() - start;
+
+  OrderedJson json;
+  json["diskBytesBefore"] = before->disk_bytes;
+  json["diskBytesAfter"] = after->disk_bytes;
+  json["seconds"] = absl::ToDoubleSeconds(took);
+  std::string human;
+  if (before->disk_bytes > 0 || after->disk_bytes > 0) {
+    human = absl::StrCat(
+        "compacted ", ctx.options.db, " in ",
+        absl::FormatDuration(absl::Trunc(took, absl::Milliseconds(1))), ": ",
+        FormatBytes(before->disk_bytes), " -> ", FormatBytes(after->disk_bytes),
+        "\n");
+  } else {
+    human = absl::StrCat("compacted ", ctx.options.db,
+                         " (this backend does not report its size)\n");
+  }
+  ctx.Print(json, human);
+  return absl::OkStatus();
+}
 
 }  // namespace
 
-std::unique_ptr<Command> NewCompactCommand() {
-  return std::make_unique<CompactCommand>();
-}
+extern const Command kCompactCommand = {
+    "compact",
+    "",
+    "Reclaim disk space: drop trimmed, evicted and deleted data "
+    "physically.",
+    "Runs the backend's compaction (RocksDB: a full manual compaction, "
+    "which runs the retention\nfilter over every file; SQLite: VACUUM; a "
+    "no-op elsewhere) and reports the disk size\nbefore and after. Opens "
+    "the store for writing, so no other process may hold it. Reads\nand "
+    "writes through this process may go on meanwhile; on a large store it "
+    "takes a while,\nwith a progress line on a terminal. The limits it is "
+    "opened with (--max-events-per-session)\nare the ones compaction "
+    "enforces.",
+    {},
+    {"compact", "--db rocksdb:/var/lib/app/sessions compact --json"},
+    0,
+    0,
+    StoreAccess::kWrite,
+    RunCompact,
+};
 
 }  // namespace cli
 }  // namespace sessionlog

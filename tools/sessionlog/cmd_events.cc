@@ -1,93 +1,75 @@
 // sessionlog events ID: a session's envelopes, one line each.
 
 #include "absl/strings/str_cat.h"
-#include "tools/sessionlog/commands.h"
+#include "tools/sessionlog/command.h"
 #include "tools/sessionlog/event_view.h"
-#include "tools/sessionlog/walk.h"
 
 namespace sessionlog {
 namespace cli {
 namespace {
 
-class EventsCommand : public Command {
- public:
-  const Spec& spec() const override {
-    static const Spec* spec = new Spec{
-        "events",
-        "ID [--from N] [--limit N] [--wide]",
-        "List a session's events: index, time, sender, JSON-RPC method, text.",
-        "Events are listed in eventIndex order. METHOD is the envelope's "
-        "method (for session/update,\nthe update kind too), or \"result #ID\" "
-        "/ \"error #ID\" for a response. TEXT is the prompt or\nmessage text, "
-        "a tool call's title and status, or a result's stopReason.\n--json "
-        "prints a JSON array of the events in the SDK's form.",
-        {{"from", "N", "start at eventIndex N (default: the first)"},
-         {"limit", "N", "show at most N events (default: all)"},
-         {"wide", "", "do not cut the TEXT column"}},
-        {"events fix-flaky-test", "events fix-flaky-test --from 20 --limit 10",
-         "events fix-flaky-test --json | jq '.[].payload.method'"},
-        1,
-        1};
-    return *spec;
-  }
+absl::Status RunEvents(Context& ctx) {
+  const std::string& id = ctx.arg(0);
+  absl::StatusOr<int64_t> from = ctx.IntFlag("from", 0);
+  if (!from.ok()) return from.status();
+  absl::StatusOr<int64_t> limit = ctx.IntFlag("limit", 0);
+  if (!limit.ok()) return limit.status();
 
-  int Run(Context& ctx, const Args& args) override {
-    const std::string& id = args.positional()[0];
-    absl::StatusOr<int64_t> from = args.GetInt("from", 0);
-    if (!from.ok()) return ctx.Fail(from.status(), kExitUsage);
-    absl::StatusOr<int64_t> limit = args.GetInt("limit", 0);
-    if (!limit.ok()) return ctx.Fail(limit.status(), kExitUsage);
-    auto store = ctx.OpenStore(Context::Access::kRead);
-    if (!store.ok()) return ctx.FailStore(store.status());
-
-    Table table(EventTableHeaders(), EventTableAligns());
-    OrderedJson json = OrderedJson::array();
-    int64_t shown = 0;
-    std::optional<int64_t> after;
-    if (args.Has("from") && *from > 0) after = *from - 1;
-    EventWalkOptions walk;
-    walk.after_index = after;
-    absl::Status s = ForEachEvent(
-        **store, id,
-        [&](const SessionEvent& event) {
-          if (*limit > 0 && shown >= *limit) {
-            return absl::CancelledError("limit reached");
-          }
-          ++shown;
-          if (ctx.options.json) {
-            json.push_back(ToJsonValue(event));
-          } else {
-            table.AddRow(EventTableRow(event, ctx.style, args.Has("wide")));
-          }
-          return absl::OkStatus();
-        },
-        walk);
-    if (!s.ok() && !absl::IsCancelled(s)) return ctx.FailStore(s);
-    if (shown == 0) {
-      // An unknown session has no events; say so rather than print nothing,
-      // unless the session exists and is merely empty (or past --from).
-      absl::StatusOr<SessionRecord> record = (*store)->GetSession(id);
-      if (!record.ok() && absl::IsNotFound(record.status()) && !after) {
-        return ctx.Fail(absl::StrCat("no session \"", id,
-                                     "\" and no events under that id; "
-                                     "`sessionlog ls` lists the sessions"),
-                        kExitNotFound);
-      }
+  Table table(EventTableHeaders(), EventTableAligns());
+  OrderedJson json = OrderedJson::array();
+  int64_t shown = 0;
+  EventWalkOptions walk;
+  if (ctx.Has("from") && *from > 0) walk.after_index = *from - 1;
+  absl::Status s = ForEachEvent(
+      ctx.store(), id,
+      [&](const SessionEvent& event) {
+        if (*limit > 0 && shown >= *limit) {
+          return absl::CancelledError("limit reached");
+        }
+        ++shown;
+        if (ctx.json()) {
+          json.push_back(ToJsonValue(event));
+        } else {
+          table.AddRow(EventTableRow(event, ctx.style, ctx.Has("wide")));
+        }
+        return absl::OkStatus();
+      },
+      walk);
+  if (!s.ok() && !absl::IsCancelled(s)) return s;
+  if (shown == 0) {
+    // An unknown session has no events; say so rather than print nothing,
+    // unless the session exists and is merely empty (or past --from).
+    absl::StatusOr<SessionRecord> record = ctx.store().GetSession(id);
+    if (!record.ok() && absl::IsNotFound(record.status()) &&
+        !walk.after_index) {
+      return NoSessionError(id, "; `sessionlog ls` lists the sessions");
     }
-    if (ctx.options.json) {
-      ctx.out << DumpJson(json) << "\n";
-    } else {
-      table.Print(ctx.out, ctx.style);
-    }
-    return kExitOk;
   }
-};
+  ctx.Print(json, table.Render(ctx.style));
+  return absl::OkStatus();
+}
 
 }  // namespace
 
-std::unique_ptr<Command> NewEventsCommand() {
-  return std::make_unique<EventsCommand>();
-}
+extern const Command kEventsCommand = {
+    "events",
+    "ID [--from N] [--limit N] [--wide]",
+    "List a session's events: index, time, sender, JSON-RPC method, text.",
+    "Events are listed in eventIndex order. METHOD is the envelope's "
+    "method (for session/update,\nthe update kind too), or \"result #ID\" "
+    "/ \"error #ID\" for a response. TEXT is the prompt or\nmessage text, "
+    "a tool call's title and status, or a result's stopReason.\n--json "
+    "prints a JSON array of the events in the SDK's form.",
+    {{"from", "N", "start at eventIndex N (default: the first)"},
+     {"limit", "N", "show at most N events (default: all)"},
+     {"wide", "", "do not cut the TEXT column"}},
+    {"events fix-flaky-test", "events fix-flaky-test --from 20 --limit 10",
+     "events fix-flaky-test --json | jq '.[].payload.method'"},
+    1,
+    1,
+    StoreAccess::kRead,
+    RunEvents,
+};
 
 }  // namespace cli
 }  // namespace sessionlog

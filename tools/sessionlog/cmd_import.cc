@@ -11,8 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "schema/json_codec.h"
-#include "tools/sessionlog/commands.h"
-#include "tools/sessionlog/event_view.h"
+#include "tools/sessionlog/command.h"
 #include "tools/sessionlog/progress.h"
 
 namespace sessionlog {
@@ -88,126 +87,117 @@ bool StdinIsRegularFile() {
   return fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-class ImportCommand : public Command {
- public:
-  const Spec& spec() const override {
-    static const Spec* spec = new Spec{
-        "import",
-        "FILE|-",
-        "Apply JSON Lines of sessions and events to a store (- reads stdin).",
-        "Each line is {\"session\":{...}} or {\"event\":{...}} with the SDK's "
-        "field names, as `export`\nwrites them. Lines are applied in file "
-        "order "
-        "with the semantics of updateSession and\ninsertEvent, limits included "
-        "(a session line may evict the oldest sessions). Blank lines\nare "
-        "skipped. Re-importing the same file is harmless: identical events are "
-        "no-ops.\n\nA bad line stops the import with an error naming its line "
-        "number and field, and exit\ncode 5; the lines before it stay "
-        "imported. "
-        "The store is created if it does not exist.",
-        {},
-        {"--db rocksdb:./restored import backup.jsonl",
-         "--max-events-per-session none import big.jsonl",
-         "--db rocksdb:./a export | sessionlog --db rocksdb:./b import -"},
-        1,
-        1};
-    return *spec;
+absl::Status RunImport(Context& ctx) {
+  const std::string& source = ctx.arg(0);
+  std::ifstream file;
+  std::istream* in = &ctx.in;
+  int64_t total_bytes = 0;
+  if (source != "-") {
+    file.open(source, std::ios::in | std::ios::binary);
+    if (!file) {
+      return absl::UnknownError(
+          absl::StrCat("cannot read ", source, ": ", std::strerror(errno)));
+    }
+    file.seekg(0, std::ios::end);
+    total_bytes = file.tellg() > 0 ? static_cast<int64_t>(file.tellg()) : 0;
+    file.seekg(0, std::ios::beg);
+    in = &file;
   }
+  // Opened after the input, so that a mistyped input creates no store.
+  auto store = ctx.OpenStore(ctx.options.db, StoreAccess::kCreate);
+  if (!store.ok()) return store.status();
 
-  int Run(Context& ctx, const Args& args) override {
-    const std::string& source = args.positional()[0];
-    std::ifstream file;
-    std::istream* in = &ctx.in;
-    int64_t total_bytes = 0;
-    if (source != "-") {
-      file.open(source, std::ios::in | std::ios::binary);
-      if (!file) {
-        return ctx.Fail(
-            absl::StrCat("cannot read ", source, ": ", std::strerror(errno)),
-            kExitFailure);
-      }
-      file.seekg(0, std::ios::end);
-      total_bytes = file.tellg() > 0 ? static_cast<int64_t>(file.tellg()) : 0;
-      file.seekg(0, std::ios::beg);
-      in = &file;
+  Importer importer(**store);
+  ProgressBar progress(ctx.err, ctx.options.progress, "import", total_bytes,
+                       ProgressBar::Unit::kBytes);
+  std::string text;
+  int64_t line = 0, bytes = 0, bad_line = 0;
+  absl::Status s;
+  // From a pipe, input may pause (e.g. `tail -f --json | ... | import -`):
+  // then what was read is written at once rather than held for a full batch,
+  // so readers of the store see it.
+  const bool streaming = source == "-" && !StdinIsRegularFile();
+  while (s.ok()) {
+    if (streaming && in->rdbuf()->in_avail() <= 0) {
+      s = importer.FlushEvents(&bad_line);
+      if (!s.ok()) break;
     }
-    auto store = ctx.OpenStore(Context::Access::kCreate);
-    if (!store.ok()) return ctx.FailStore(store.status());
-
-    Importer importer(**store);
-    ProgressBar progress(ctx.err, ctx.options.progress, "import", total_bytes,
-                         ProgressBar::Unit::kBytes);
-    std::string text;
-    int64_t line = 0, bytes = 0, bad_line = 0;
-    absl::Status s;
-    // From a pipe, input may pause (e.g. `tail -f --json | ... | import -`):
-    // then what was read is written at once rather than held for a full batch,
-    // so readers of the store see it.
-    const bool streaming = source == "-" && !StdinIsRegularFile();
-    while (s.ok()) {
-      if (streaming && in->rdbuf()->in_avail() <= 0) {
-        s = importer.FlushEvents(&bad_line);
-        if (!s.ok()) break;
-      }
-      if (!std::getline(*in, text)) break;
-      ++line;
-      bytes += static_cast<int64_t>(text.size()) + 1;
-      progress.Update(bytes);
-      if (absl::StripAsciiWhitespace(text).empty()) continue;
-      absl::StatusOr<JsonLine> parsed = JsonLineFromJson(text);
-      if (!parsed.ok()) {
-        s = parsed.status();
-        bad_line = line;
-        break;
-      }
-      s = importer.Apply(line, *parsed, &bad_line);
+    if (!std::getline(*in, text)) break;
+    ++line;
+    bytes += static_cast<int64_t>(text.size()) + 1;
+    progress.Update(bytes);
+    if (absl::StripAsciiWhitespace(text).empty()) continue;
+    absl::StatusOr<JsonLine> parsed = JsonLineFromJson(text);
+    if (!parsed.ok()) {
+      s = parsed.status();
+      bad_line = line;
+      break;
     }
-    // The events before a bad line are still pending; they belong to lines
-    // that come first, so an error among them is the one to report.
-    int64_t flush_bad_line = 0;
-    if (absl::Status f = importer.FlushEvents(&flush_bad_line); !f.ok()) {
-      s = f;
-      bad_line = flush_bad_line;
-    }
-    progress.Finish();
-    if (s.ok() && in->bad()) {
-      return ctx.Fail(
-          absl::StrCat("reading ", source, " failed after line ", line),
-          kExitFailure);
-    }
-    // Whatever was applied is made durable, even when a line was bad.
-    absl::Status flushed = (*store)->Flush();
-    if (!s.ok()) {
-      int code = absl::IsInvalidArgument(s) || absl::IsAlreadyExists(s)
-                     ? kExitBadInput
-                     : kExitFailure;
-      return ctx.Fail(
-          absl::StrCat(source == "-" ? "stdin" : source, ":", bad_line, ": ",
-                       s.message(), " (the ", importer.sessions(),
-                       " sessions and ", importer.events(),
-                       " events before this line were imported)"),
-          code);
-    }
-    if (!flushed.ok()) return ctx.FailStore(flushed);
-    if (ctx.options.json) {
-      OrderedJson json;
-      json["lines"] = line;
-      json["sessions"] = importer.sessions();
-      json["events"] = importer.events();
-      ctx.out << DumpJson(json) << "\n";
-    } else {
-      ctx.out << "imported " << importer.sessions() << " sessions and "
-              << importer.events() << " events from " << line << " lines\n";
-    }
-    return kExitOk;
+    s = importer.Apply(line, *parsed, &bad_line);
   }
-};
+  // The events before a bad line are still pending; they belong to lines
+  // that come first, so an error among them is the one to report.
+  int64_t flush_bad_line = 0;
+  if (absl::Status f = importer.FlushEvents(&flush_bad_line); !f.ok()) {
+    s = f;
+    bad_line = flush_bad_line;
+  }
+  progress.Finish();
+  if (s.ok() && in->bad()) {
+    return absl::UnknownError(
+        absl::StrCat("reading ", source, " failed after line ", line));
+  }
+  // Whatever was applied is made durable, even when a line was bad.
+  absl::Status flushed = (*store)->Flush();
+  if (!s.ok()) {
+    int code = absl::IsInvalidArgument(s) || absl::IsAlreadyExists(s)
+                   ? kExitBadInput
+                   : kExitFailure;
+    return WithExitCode(
+        absl::Status(
+            s.code(),
+            absl::StrCat(source == "-" ? "stdin" : source, ":", bad_line, ": ",
+                         s.message(), " (the ", importer.sessions(),
+                         " sessions and ", importer.events(),
+                         " events before this line were imported)")),
+        code);
+  }
+  if (!flushed.ok()) return flushed;
+  OrderedJson json;
+  json["lines"] = line;
+  json["sessions"] = importer.sessions();
+  json["events"] = importer.events();
+  ctx.Print(json,
+            absl::StrCat("imported ", importer.sessions(), " sessions and ",
+                         importer.events(), " events from ", line, " lines\n"));
+  return absl::OkStatus();
+}
 
 }  // namespace
 
-std::unique_ptr<Command> NewImportCommand() {
-  return std::make_unique<ImportCommand>();
-}
+extern const Command kImportCommand = {
+    "import",
+    "FILE|-",
+    "Apply JSON Lines of sessions and events to a store (- reads stdin).",
+    "Each line is {\"session\":{...}} or {\"event\":{...}} with the SDK's "
+    "field names, as `export`\nwrites them. Lines are applied in file "
+    "order "
+    "with the semantics of updateSession and\ninsertEvent, limits included "
+    "(a session line may evict the oldest sessions). Blank lines\nare "
+    "skipped. Re-importing the same file is harmless: identical events are "
+    "no-ops.\n\nA bad line stops the import with an error naming its line "
+    "number and field, and exit\ncode 5; the lines before it stay "
+    "imported. "
+    "The store is created if it does not exist.",
+    {},
+    {"--db rocksdb:./restored import backup.jsonl",
+     "--max-events-per-session none import big.jsonl",
+     "--db rocksdb:./a export | sessionlog --db rocksdb:./b import -"},
+    1,
+    1,
+    StoreAccess::kNone,
+    RunImport,
+};
 
 }  // namespace cli
 }  // namespace sessionlog

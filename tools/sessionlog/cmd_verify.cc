@@ -3,8 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "api/internal/validation.h"
-#include "tools/sessionlog/commands.h"
-#include "tools/sessionlog/event_view.h"
+#include "tools/sessionlog/command.h"
 #include "tools/sessionlog/progress.h"
 #include "tools/sessionlog/walk.h"
 
@@ -157,108 +156,106 @@ class Verifier {
   std::optional<DriverStats> stats_;
 };
 
-class VerifyCommand : public Command {
- public:
-  const Spec& spec() const override {
-    static const Spec* spec = new Spec{
-        "verify",
-        "",
-        "Check a store: the backend's integrity, then the contract's "
-        "invariants.",
-        "First the backend's own check (RocksDB: every block and file "
-        "checksum; SQLite:\nintegrity_check). Then, through the public API: "
-        "every record and event decodes and\nvalidates; sessions list in "
-        "strictly increasing (createdAt, id) order and GetSession\nagrees; "
-        "each session's events have strictly increasing indexes, name the "
-        "session, stay\nwithin --max-events-per-session, and agree with "
-        "HighestEventIndex and LastEvents; the\nnumber of sessions stays "
-        "within --max-sessions; Stats agrees with the listing.\n\nPrints each "
-        "finding; exit code 6 if there is any. Opened read-only: safe on a "
-        "live store,\nthough writes made during the walk can show up as "
-        "disagreements with Stats.",
-        {},
-        {"verify", "--db rocksdb:/var/lib/app/sessions verify --json"},
-        0,
-        0};
-    return *spec;
-  }
-
-  int Run(Context& ctx, const Args& args) override {
-    auto store = ctx.OpenStore(Context::Access::kRead);
-    if (!store.ok()) {
-      // A store too corrupt to open is what verify exists to report.
-      if (absl::IsDataLoss(store.status())) {
-        std::string message = absl::StrCat("the store cannot be opened: ",
-                                           store.status().message());
-        if (ctx.options.json) {
-          OrderedJson json;
-          json["ok"] = false;
-          json["sessions"] = 0;
-          json["events"] = 0;
-          json["unlistedEvents"] = nullptr;
-          json["findings"] = OrderedJson::array(
-              {OrderedJson{{"session", nullptr}, {"message", message}}});
-          ctx.out << DumpJson(json) << "\n";
-        }
-        return ctx.Fail(absl::StrCat("problem: ", message), kExitVerifyFailed);
-      }
-      return ctx.FailStore(store.status());
-    }
-    int64_t total = 0;
-    if (absl::StatusOr<DriverStats> stats = (*store)->Stats(); stats.ok()) {
-      total = stats->sessions;
-    }
-    ProgressBar progress(ctx.err, ctx.options.progress, "verify", total,
-                         ProgressBar::Unit::kItems, "sessions");
-    Verifier verifier(**store, progress);
-    verifier.Run();
-    progress.Finish();
-    const auto& findings = verifier.findings();
-    if (ctx.options.json) {
-      OrderedJson json;
-      json["ok"] = findings.empty();
-      json["sessions"] = verifier.sessions();
-      json["events"] = verifier.events();
-      json["unlistedEvents"] = verifier.unlisted_events()
-                                   ? OrderedJson(*verifier.unlisted_events())
-                                   : OrderedJson(nullptr);
-      OrderedJson list = OrderedJson::array();
-      for (const Finding& f : findings) {
-        OrderedJson item;
-        item["session"] =
-            f.session.empty() ? OrderedJson(nullptr) : OrderedJson(f.session);
-        item["message"] = f.message;
-        list.push_back(std::move(item));
-      }
-      json["findings"] = std::move(list);
-      ctx.out << DumpJson(json) << "\n";
-    } else {
-      for (const Finding& f : findings) {
-        ctx.out << ctx.style.Red("problem") << ": "
-                << (f.session.empty() ? "" : "session \"" + f.session + "\": ")
-                << f.message << "\n";
-      }
-      ctx.out << "checked " << verifier.sessions() << " sessions and "
-              << verifier.events() << " events: "
-              << (findings.empty() ? ctx.style.Green("ok")
-                                   : ctx.style.Red(absl::StrCat(findings.size(),
-                                                                " problem(s)")))
-              << "\n";
-      if (verifier.unlisted_events().value_or(0) > 0) {
-        ctx.out << *verifier.unlisted_events()
-                << " events are under ids with no session record (allowed; "
-                   "not checked)\n";
-      }
-    }
-    return findings.empty() ? kExitOk : kExitVerifyFailed;
-  }
+// The report: --json's object, or a line per finding and a summary.
+struct Report {
+  int64_t sessions = 0;
+  int64_t events = 0;
+  std::optional<int64_t> unlisted_events;
+  std::vector<Finding> findings;
 };
+
+absl::Status PrintReport(Context& ctx, const Report& report) {
+  OrderedJson json;
+  json["ok"] = report.findings.empty();
+  json["sessions"] = report.sessions;
+  json["events"] = report.events;
+  json["unlistedEvents"] = OptionalJson(report.unlisted_events);
+  OrderedJson list = OrderedJson::array();
+  std::string human;
+  for (const Finding& f : report.findings) {
+    OrderedJson item;
+    item["session"] =
+        f.session.empty() ? OrderedJson(nullptr) : OrderedJson(f.session);
+    item["message"] = f.message;
+    list.push_back(std::move(item));
+    absl::StrAppend(
+        &human, ctx.style.Red("problem"), ": ",
+        f.session.empty() ? "" : absl::StrCat("session \"", f.session, "\": "),
+        f.message, "\n");
+  }
+  json["findings"] = std::move(list);
+  absl::StrAppend(
+      &human, "checked ", report.sessions, " sessions and ", report.events,
+      " events: ",
+      report.findings.empty()
+          ? ctx.style.Green("ok")
+          : ctx.style.Red(absl::StrCat(report.findings.size(), " problem(s)")),
+      "\n");
+  if (report.unlisted_events.value_or(0) > 0) {
+    absl::StrAppend(&human, *report.unlisted_events,
+                    " events are under ids with no session record (allowed; "
+                    "not checked)\n");
+  }
+  ctx.Print(json, human);
+  if (report.findings.empty()) return absl::OkStatus();
+  return WithExitCode(
+      absl::DataLossError(absl::StrCat("the store has ", report.findings.size(),
+                                       " problem(s)")),
+      kExitVerifyFailed);
+}
+
+absl::Status RunVerify(Context& ctx) {
+  auto store = ctx.OpenStore(ctx.options.db, StoreAccess::kRead);
+  if (!store.ok()) {
+    // A store too corrupt to open is what verify exists to report.
+    if (!absl::IsDataLoss(store.status())) return store.status();
+    Report report;
+    report.findings.push_back({"", absl::StrCat("the store cannot be opened: ",
+                                                store.status().message())});
+    return PrintReport(ctx, report);
+  }
+  int64_t total = 0;
+  if (absl::StatusOr<DriverStats> stats = (*store)->Stats(); stats.ok()) {
+    total = stats->sessions;
+  }
+  ProgressBar progress(ctx.err, ctx.options.progress, "verify", total,
+                       ProgressBar::Unit::kItems, "sessions");
+  Verifier verifier(**store, progress);
+  verifier.Run();
+  progress.Finish();
+  Report report;
+  report.sessions = verifier.sessions();
+  report.events = verifier.events();
+  report.unlisted_events = verifier.unlisted_events();
+  report.findings = verifier.findings();
+  return PrintReport(ctx, report);
+}
 
 }  // namespace
 
-std::unique_ptr<Command> NewVerifyCommand() {
-  return std::make_unique<VerifyCommand>();
-}
+extern const Command kVerifyCommand = {
+    "verify",
+    "",
+    "Check a store: the backend's integrity, then the contract's "
+    "invariants.",
+    "First the backend's own check (RocksDB: every block and file "
+    "checksum; SQLite:\nintegrity_check). Then, through the public API: "
+    "every record and event decodes and\nvalidates; sessions list in "
+    "strictly increasing (createdAt, id) order and GetSession\nagrees; "
+    "each session's events have strictly increasing indexes, name the "
+    "session, stay\nwithin --max-events-per-session, and agree with "
+    "HighestEventIndex and LastEvents; the\nnumber of sessions stays "
+    "within --max-sessions; Stats agrees with the listing.\n\nPrints each "
+    "finding; exit code 6 if there is any. Opened read-only: safe on a "
+    "live store,\nthough writes made during the walk can show up as "
+    "disagreements with Stats.",
+    {},
+    {"verify", "--db rocksdb:/var/lib/app/sessions verify --json"},
+    0,
+    0,
+    StoreAccess::kNone,
+    RunVerify,
+};
 
 }  // namespace cli
 }  // namespace sessionlog

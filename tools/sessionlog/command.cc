@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/open.h"
@@ -46,13 +48,14 @@ void PrintFlags(const std::vector<FlagSpec>& flags, std::ostream& out) {
   }
 }
 
-Command* FindCommand(const std::vector<std::unique_ptr<Command>>& all,
-                     absl::string_view name) {
-  for (const auto& command : all) {
-    if (command->spec().name == name) return command.get();
+const Command* FindCommand(absl::string_view name) {
+  for (const Command* command : AllCommands()) {
+    if (command->name == name) return command;
   }
   return nullptr;
 }
+
+constexpr char kExitCodePayload[] = "sessionlog/exit-code";
 
 // The command name: the first word that is neither a flag nor the value of a
 // global flag given as "--flag value".
@@ -140,22 +143,89 @@ const std::vector<FlagSpec>& GlobalFlags() {
   return *flags;
 }
 
-absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Context::OpenStore(
-    Access access) const {
-  return OpenStore(options.db, access);
+absl::Status WithExitCode(absl::Status status, int code) {
+  status.SetPayload(kExitCodePayload, absl::Cord(absl::StrCat(code)));
+  return status;
 }
 
-absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Context::OpenStore(
-    absl::string_view uri, Access access) const {
-  return OpenStore(uri, access, options.driver);
+absl::Status UsageError(absl::string_view message) {
+  return WithExitCode(absl::InvalidArgumentError(message), kExitUsage);
 }
 
-absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Context::OpenStore(
-    absl::string_view uri, Access access, DriverOptions driver) const {
-  driver.create_if_missing = access == Access::kCreate;
-  driver.read_only = access == Access::kRead;
+absl::Status NoSessionError(absl::string_view id, absl::string_view hint) {
+  return WithExitCode(
+      absl::NotFoundError(absl::StrCat("no session \"", id,
+                                       "\" and no events under that id", hint)),
+      kExitNotFound);
+}
+
+int ExitCodeOf(const absl::Status& status) {
+  if (status.ok()) return kExitOk;
+  if (auto payload = status.GetPayload(kExitCodePayload)) {
+    int code = kExitFailure;
+    if (absl::SimpleAtoi(std::string(*payload), &code)) return code;
+  }
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+      return kExitUsage;
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kDataLoss:
+    case absl::StatusCode::kUnimplemented:
+      return kExitStoreUnavailable;
+    default:
+      return kExitFailure;
+  }
+}
+
+Context::Context(std::ostream& out, std::ostream& err, std::istream& in,
+                 const Command& command, GlobalOptions options, Args args)
+    : out(out),
+      err(err),
+      in(in),
+      command(command),
+      options(std::move(options)),
+      style(this->options.color),
+      args(std::move(args)) {}
+
+absl::StatusOr<int64_t> Context::IntFlag(absl::string_view flag,
+                                         int64_t fallback, int64_t min,
+                                         int64_t max) const {
+  std::optional<std::string> text = Get(flag);
+  if (!text) return fallback;
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(*text, &value) || value < min || value > max) {
+    return UsageError(absl::StrCat("--", flag, "=", *text,
+                                   ": expected a non-negative integer"));
+  }
+  return value;
+}
+
+void Context::Print(const OrderedJson& json, absl::string_view human) {
+  if (options.json) {
+    out << DumpJson(json) << "\n";
+  } else {
+    out << human;
+  }
+}
+
+absl::Status Context::ReopenStore() {
+  store_.reset();  // Close before reopening: one instance at a time.
   absl::StatusOr<std::unique_ptr<SessionPersistDriver>> store =
-      Open(uri, driver);
+      OpenStore(options.db, command.store);
+  if (!store.ok()) return store.status();
+  store_ = *std::move(store);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Context::OpenStore(
+    absl::string_view uri, StoreAccess access,
+    const DriverOptions& driver) const {
+  DriverOptions opened = driver;
+  opened.create_if_missing = access == StoreAccess::kCreate;
+  opened.read_only = access == StoreAccess::kRead;
+  absl::StatusOr<std::unique_ptr<SessionPersistDriver>> store =
+      Open(uri, opened);
   if (!store.ok() && store.status().code() == absl::StatusCode::kNotFound) {
     return absl::NotFoundError(
         absl::StrCat(store.status().message(),
@@ -165,67 +235,67 @@ absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Context::OpenStore(
   return store;
 }
 
-int Context::Fail(absl::string_view message, int code) const {
-  err << "sessionlog " << command << ": " << style.Red("error") << ": "
+void Context::PrintError(absl::string_view message) const {
+  err << "sessionlog " << command.name << ": " << style.Red("error") << ": "
       << message << "\n";
-  return code;
-}
-
-int Context::Fail(const absl::Status& status, int code) const {
-  return Fail(status.message(), code);
-}
-
-int Context::FailStore(const absl::Status& status) const {
-  switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument:
-      return Fail(status, kExitUsage);
-    case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kDataLoss:
-    case absl::StatusCode::kUnimplemented:
-      return Fail(status, kExitStoreUnavailable);
-    default:
-      return Fail(status, kExitFailure);
-  }
 }
 
 void Context::Warn(absl::string_view message) const {
-  err << "sessionlog " << command << ": " << style.Yellow("warning") << ": "
-      << message << "\n";
+  err << "sessionlog " << command.name << ": " << style.Yellow("warning")
+      << ": " << message << "\n";
 }
 
-void PrintCommandHelp(const Command::Spec& spec, std::ostream& out) {
-  out << "Usage: sessionlog " << spec.name;
-  if (!spec.arguments.empty()) out << " " << spec.arguments;
-  out << "\n\n" << spec.summary << "\n";
-  if (!spec.description.empty()) out << "\n" << spec.description << "\n";
-  if (!spec.flags.empty()) {
+absl::Status RunCommand(Context& ctx) {
+  if (ctx.command.store != StoreAccess::kNone) {
+    absl::StatusOr<std::unique_ptr<SessionPersistDriver>> store =
+        ctx.OpenStore(ctx.options.db, ctx.command.store);
+    if (!store.ok()) return store.status();
+    ctx.store_ = *std::move(store);
+  }
+  return ctx.command.run(ctx);
+}
+
+absl::Status RunSubcommand(const Context& parent, const Command& command,
+                           const std::vector<std::string>& argv,
+                           GlobalOptions options) {
+  absl::StatusOr<Args> args = ParseArgs(argv, command.flags);
+  if (!args.ok()) return args.status();
+  Context ctx(parent.out, parent.err, parent.in, command, std::move(options),
+              *std::move(args));
+  return RunCommand(ctx);
+}
+
+void PrintCommandHelp(const Command& command, std::ostream& out) {
+  out << "Usage: sessionlog " << command.name;
+  if (!command.arguments.empty()) out << " " << command.arguments;
+  out << "\n\n" << command.summary << "\n";
+  if (!command.description.empty()) out << "\n" << command.description << "\n";
+  if (!command.flags.empty()) {
     out << "\nFlags:\n";
-    PrintFlags(spec.flags, out);
+    PrintFlags(command.flags, out);
   }
   out << "\nGlobal flags:\n";
   PrintFlags(GlobalFlags(), out);
-  if (!spec.examples.empty()) {
+  if (!command.examples.empty()) {
     out << "\nExamples:\n";
-    for (const std::string& example : spec.examples) {
+    for (const std::string& example : command.examples) {
       out << "  sessionlog " << example << "\n";
     }
   }
 }
 
-void PrintMainHelp(const std::vector<std::unique_ptr<Command>>& commands,
-                   std::ostream& out) {
+void PrintMainHelp(std::ostream& out) {
   out << "sessionlog: inspect, follow, replay and move sandbox-agent session "
          "stores.\n\n"
       << "Usage: sessionlog [--db URI] COMMAND [FLAGS] [ARGS]\n\nCommands:\n";
   size_t width = 0;
-  for (const auto& command : commands) {
-    width = std::max(width, command->spec().name.size());
+  for (const Command* command : AllCommands()) {
+    width = std::max(width, command->name.size());
   }
-  for (const auto& command : commands) {
-    const Command::Spec& spec = command->spec();
-    out << "  " << spec.name << std::string(width - spec.name.size() + 2, ' ')
-        << spec.summary << "\n";
+  for (const Command* command : AllCommands()) {
+    out << "  " << command->name
+        << std::string(width - command->name.size() + 2, ' ')
+        << command->summary << "\n";
   }
   out << "\nGlobal flags:\n";
   PrintFlags(GlobalFlags(), out);
@@ -238,9 +308,8 @@ void PrintMainHelp(const std::vector<std::unique_ptr<Command>>& commands,
 int RunMain(const std::vector<std::string>& argv, std::ostream& out,
             std::ostream& err, std::istream& in, bool stdout_tty,
             bool stderr_tty) {
-  std::vector<std::unique_ptr<Command>> commands = AllCommands();
   std::optional<size_t> word = FindCommandWord(argv);
-  Command* command = nullptr;
+  const Command* command = nullptr;
   std::vector<std::string> rest = argv;
   if (word) {
     std::string name = argv[*word];
@@ -248,23 +317,23 @@ int RunMain(const std::vector<std::string>& argv, std::ostream& out,
       rest.erase(rest.begin() + *word);
       std::optional<size_t> next = FindCommandWord(rest);
       if (!next) {
-        PrintMainHelp(commands, out);
+        PrintMainHelp(out);
         return kExitOk;
       }
       rest.push_back("--help");
       word = next;
       name = rest[*word];
     }
-    command = FindCommand(commands, name);
+    command = FindCommand(name);
     if (command == nullptr) {
       err << "sessionlog: error: unknown command \"" << name << "\"";
       const Command* nearest = nullptr;
       size_t best = 3;  // Suggest only near misses.
-      for (const auto& candidate : commands) {
-        size_t d = EditDistance(name, candidate->spec().name);
-        if (d < best) best = d, nearest = candidate.get();
+      for (const Command* candidate : AllCommands()) {
+        size_t d = EditDistance(name, candidate->name);
+        if (d < best) best = d, nearest = candidate;
       }
-      if (nearest) err << "; did you mean \"" << nearest->spec().name << "\"?";
+      if (nearest) err << "; did you mean \"" << nearest->name << "\"?";
       err << "\nRun `sessionlog --help` for the list of commands.\n";
       return kExitUsage;
     }
@@ -272,12 +341,11 @@ int RunMain(const std::vector<std::string>& argv, std::ostream& out,
   }
   std::vector<FlagSpec> flags = GlobalFlags();
   if (command) {
-    flags.insert(flags.end(), command->spec().flags.begin(),
-                 command->spec().flags.end());
+    flags.insert(flags.end(), command->flags.begin(), command->flags.end());
   }
-  const std::string prefix =
-      command ? absl::StrCat("sessionlog ", command->spec().name)
-              : std::string("sessionlog");
+  const std::string prefix = command
+                                 ? absl::StrCat("sessionlog ", command->name)
+                                 : std::string("sessionlog");
   absl::StatusOr<Args> args = ParseArgs(rest, flags);
   if (!args.ok()) {
     err << prefix << ": error: " << args.status().message() << "\nRun `"
@@ -286,26 +354,25 @@ int RunMain(const std::vector<std::string>& argv, std::ostream& out,
   }
   if (command == nullptr) {
     if (args->Has("help")) {
-      PrintMainHelp(commands, out);
+      PrintMainHelp(out);
       return kExitOk;
     }
-    PrintMainHelp(commands, err);
+    PrintMainHelp(err);
     return kExitUsage;
   }
-  const Command::Spec& spec = command->spec();
   if (args->Has("help")) {
-    PrintCommandHelp(spec, out);
+    PrintCommandHelp(*command, out);
     return kExitOk;
   }
   size_t n = args->positional().size();
-  if (n < spec.min_positional || n > spec.max_positional) {
-    if (n > spec.max_positional) {
+  if (n < command->min_positional || n > command->max_positional) {
+    if (n > command->max_positional) {
       err << prefix << ": error: unexpected argument \""
-          << args->positional()[spec.max_positional] << "\"";
+          << args->positional()[command->max_positional] << "\"";
     } else {
       err << prefix << ": error: missing argument";
     }
-    err << "\nUsage: " << prefix << " " << spec.arguments << "\n";
+    err << "\nUsage: " << prefix << " " << command->arguments << "\n";
     return kExitUsage;
   }
   absl::StatusOr<GlobalOptions> options =
@@ -314,8 +381,12 @@ int RunMain(const std::vector<std::string>& argv, std::ostream& out,
     err << prefix << ": error: " << options.status().message() << "\n";
     return kExitUsage;
   }
-  Context ctx(out, err, in, spec.name, *std::move(options));
-  return command->Run(ctx, *args);
+  Context ctx(out, err, in, *command, *std::move(options), *std::move(args));
+  absl::Status status = RunCommand(ctx);
+  if (!status.ok() && !status.message().empty()) {
+    ctx.PrintError(status.message());
+  }
+  return ExitCodeOf(status);
 }
 
 }  // namespace cli

@@ -3,21 +3,26 @@
 namespace sessionlog {
 namespace cli {
 
-std::vector<std::unique_ptr<Command>> AllCommands() {
-  std::vector<std::unique_ptr<Command>> all;
-  all.push_back(NewDemoCommand());
-  all.push_back(NewLsCommand());
-  all.push_back(NewShowCommand());
-  all.push_back(NewEventsCommand());
-  all.push_back(NewTailCommand());
-  all.push_back(NewReplayCommand());
-  all.push_back(NewExportCommand());
-  all.push_back(NewImportCommand());
-  all.push_back(NewMigrateCommand());
-  all.push_back(NewVerifyCommand());
-  all.push_back(NewStatsCommand());
-  all.push_back(NewCompactCommand());
-  return all;
+// The command table: every command, in the order `sessionlog --help` lists
+// them. A new command is one entry here (and its declaration in commands.h).
+const std::vector<const Command*>& AllCommands() {
+  // clang-format off
+  static const auto* all = new std::vector<const Command*>{
+      &kDemoCommand,
+      &kLsCommand,
+      &kShowCommand,
+      &kEventsCommand,
+      &kTailCommand,
+      &kReplayCommand,
+      &kExportCommand,
+      &kImportCommand,
+      &kMigrateCommand,
+      &kVerifyCommand,
+      &kStatsCommand,
+      &kCompactCommand,
+  };
+  // clang-format on
+  return *all;
 }
 
 }  // namespace cli

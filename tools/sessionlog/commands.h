@@ -1,27 +1,27 @@
-// One factory per subcommand; each lives in its own cmd_<name>.cc.
+// The commands, each defined in its cmd_<name>.cc. AllCommands() (in
+// commands.cc) lists them for the frame; declared here for the commands that
+// run others (demo).
 
 #ifndef SESSIONLOG_TOOLS_SESSIONLOG_COMMANDS_H_
 #define SESSIONLOG_TOOLS_SESSIONLOG_COMMANDS_H_
-
-#include <memory>
 
 #include "tools/sessionlog/command.h"
 
 namespace sessionlog {
 namespace cli {
 
-std::unique_ptr<Command> NewDemoCommand();
-std::unique_ptr<Command> NewLsCommand();
-std::unique_ptr<Command> NewShowCommand();
-std::unique_ptr<Command> NewEventsCommand();
-std::unique_ptr<Command> NewTailCommand();
-std::unique_ptr<Command> NewReplayCommand();
-std::unique_ptr<Command> NewExportCommand();
-std::unique_ptr<Command> NewImportCommand();
-std::unique_ptr<Command> NewMigrateCommand();
-std::unique_ptr<Command> NewVerifyCommand();
-std::unique_ptr<Command> NewStatsCommand();
-std::unique_ptr<Command> NewCompactCommand();
+extern const Command kDemoCommand;
+extern const Command kLsCommand;
+extern const Command kShowCommand;
+extern const Command kEventsCommand;
+extern const Command kTailCommand;
+extern const Command kReplayCommand;
+extern const Command kExportCommand;
+extern const Command kImportCommand;
+extern const Command kMigrateCommand;
+extern const Command kVerifyCommand;
+extern const Command kStatsCommand;
+extern const Command kCompactCommand;
 
 }  // namespace cli
 }  // namespace sessionlog

@@ -21,10 +21,6 @@ std::string PadLeft(const std::string& text, size_t width) {
 
 }  // namespace
 
-std::string DumpJson(const OrderedJson& value) {
-  return value.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
-}
-
 OrderedJson ToJsonValue(const SessionRecord& record) {
   return OrderedJson::parse(SessionRecordToJson(record));
 }

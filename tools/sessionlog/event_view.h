@@ -13,17 +13,9 @@
 namespace sessionlog {
 namespace cli {
 
-// Key order matters to people reading the output, so JSON keeps insertion
-// order, as the SDK's JSON.stringify does.
-using OrderedJson = nlohmann::ordered_json;
-
 // The SDK's JSON form of a record or event, as a value to embed.
 OrderedJson ToJsonValue(const SessionRecord& record);
 OrderedJson ToJsonValue(const SessionEvent& event);
-
-// One line of JSON; invalid UTF-8 (which validation keeps out of a store) is
-// replaced rather than thrown on.
-std::string DumpJson(const OrderedJson& value);
 
 // Text columns wider than this are cut with "…" unless --wide is given.
 inline constexpr size_t kTextColumnWidth = 72;

@@ -9,6 +9,14 @@
 namespace sessionlog {
 namespace cli {
 
+std::string DumpJson(const OrderedJson& value) {
+  return value.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+}
+
+OrderedJson OptionalJson(const std::optional<int64_t>& value) {
+  return value ? OrderedJson(*value) : OrderedJson(nullptr);
+}
+
 std::string Style::Wrap(absl::string_view code, absl::string_view text) const {
   if (!color_) return std::string(text);
   return absl::StrCat("\x1b[", code, "m", text, "\x1b[0m");
@@ -76,7 +84,8 @@ void Table::AddRow(std::vector<std::string> cells) {
   rows_.push_back(std::move(cells));
 }
 
-void Table::Print(std::ostream& out, const Style& style) const {
+std::string Table::Render(const Style& style) const {
+  std::string out;
   std::vector<size_t> widths(headers_.size());
   for (size_t c = 0; c < headers_.size(); ++c) {
     widths[c] = DisplayWidth(headers_[c]);
@@ -99,10 +108,23 @@ void Table::Print(std::ostream& out, const Style& style) const {
     }
     // A right-aligned or empty last cell must not leave trailing blanks.
     while (!line.empty() && line.back() == ' ') line.pop_back();
-    out << line << "\n";
+    absl::StrAppend(&out, line, "\n");
   };
   print_row(headers_, true);
   for (const auto& row : rows_) print_row(row, false);
+  return out;
+}
+
+std::string FormatFields(
+    const std::vector<std::pair<std::string, std::string>>& fields,
+    size_t width, const Style& style) {
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    std::string label = name + ":";
+    if (label.size() < width) label.resize(width, ' ');
+    absl::StrAppend(&out, style.Bold(label), value, "\n");
+  }
+  return out;
 }
 
 std::string FormatCount(int64_t n) {

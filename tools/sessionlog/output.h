@@ -8,12 +8,24 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "nlohmann/json.hpp"
 
 namespace sessionlog {
 namespace cli {
+
+// Key order matters to people reading the output, so JSON keeps insertion
+// order, as the SDK's JSON.stringify does.
+using OrderedJson = nlohmann::ordered_json;
+
+// One line of JSON; invalid UTF-8 (which validation keeps out of a store) is
+// replaced rather than thrown on.
+std::string DumpJson(const OrderedJson& value);
+// The value, or null.
+OrderedJson OptionalJson(const std::optional<int64_t>& value);
 
 // ANSI styles; every method returns `text` unchanged when colour is off.
 class Style {
@@ -54,14 +66,24 @@ class Table {
                  std::vector<Align> aligns = {});
   void AddRow(std::vector<std::string> cells);
   size_t rows() const { return rows_.size(); }
-  // Headers in bold when `style` has colour.
-  void Print(std::ostream& out, const Style& style) const;
+  // The table, a line per row after the headers (bold when `style` has
+  // colour).
+  std::string Render(const Style& style) const;
+  void Print(std::ostream& out, const Style& style) const {
+    out << Render(style);
+  }
 
  private:
   std::vector<std::string> headers_;
   std::vector<Align> aligns_;
   std::vector<std::vector<std::string>> rows_;
 };
+
+// "label:" padded to `width` (in bold when `style` has colour) and the value,
+// a line each: the form of `show` and `stats`.
+std::string FormatFields(
+    const std::vector<std::pair<std::string, std::string>>& fields,
+    size_t width, const Style& style);
 
 // "1,234,567".
 std::string FormatCount(int64_t n);
