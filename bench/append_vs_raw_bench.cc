@@ -31,6 +31,7 @@
 #include "benchmark/benchmark.h"
 #include "rocksdb/db.h"
 #include "schema/flatbuffers_codec.h"
+#include "tests/testing/temp_dir.h"
 
 ABSL_FLAG(int64_t, appends, 200000, "appends per run, into a fresh store");
 ABSL_FLAG(int64_t, sessions, 1000, "sessions the appends go round-robin over");
@@ -52,7 +53,7 @@ void Fail(benchmark::State& state, const absl::Status& status) {
 void BM_Append(benchmark::State& state, const std::string& peer_name) {
   const Workload workload = MakeWorkload();
   EventStream stream(workload, 20);
-  ScratchDir dir;
+  TempDir dir("sessionlog-bench");
   auto peer = OpenPeer(peer_name, dir.path(), "", DriverOptions());
   if (!peer.ok()) return Fail(state, peer.status());
   for (int64_t s = 0; s < workload.spec().sessions; ++s) {
@@ -87,7 +88,7 @@ void BM_RawPutPreEncoded(benchmark::State& state) {
     EncodeSessionEvent(e, SessionIdField::kOmit, &value);
     pool.emplace_back(std::move(key), std::move(value));
   }
-  ScratchDir dir;
+  TempDir dir("sessionlog-bench");
   rocksdb::Options options;
   options.create_if_missing = true;
   rocksdb::DB* raw = nullptr;

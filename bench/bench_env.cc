@@ -28,23 +28,6 @@ int64_t StatusField(const char* field) {
 
 }  // namespace
 
-ScratchDir::ScratchDir() {
-  const char* base = getenv("TEST_TMPDIR");
-  if (base == nullptr) base = getenv("TMPDIR");
-  if (base == nullptr) base = "/tmp";
-  std::string pattern = std::string(base) + "/sessionlog-bench.XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) {
-    perror("sessionlog bench: mkdtemp");
-    abort();
-  }
-  path_ = pattern;
-}
-
-ScratchDir::~ScratchDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 int64_t DiskBytes(const std::string& path) {
   std::error_code ec;
   int64_t total = 0;

@@ -27,12 +27,13 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "engine/open.h"
 #include "bench/bench_env.h"
 #include "bench/event_stream.h"
 #include "bench/peer.h"
 #include "bench/workload.h"
 #include "benchmark/benchmark.h"
+#include "engine/open.h"
+#include "tests/testing/temp_dir.h"
 
 ABSL_FLAG(std::string, uris, "",
           "comma-separated store URIs (default: memory:, rocksdb: and sqlite: "
@@ -45,7 +46,7 @@ constexpr int64_t kReadSessions = 200;
 constexpr int64_t kReadEvents = 500;
 constexpr int64_t kEvictCap = 100;  // max_sessions of the eviction store.
 
-ScratchDir* scratch = nullptr;
+TempDir* scratch = nullptr;
 
 // One backend's stores, opened on first use and kept for the whole run.
 class Backend {
@@ -342,7 +343,7 @@ int main(int argc, char** argv) {
   using namespace sessionlog::bench;
   benchmark::Initialize(&argc, argv);
   absl::ParseCommandLine(argc, argv);
-  ScratchDir dir;
+  sessionlog::TempDir dir("sessionlog-bench");
   scratch = &dir;
   std::vector<std::unique_ptr<Backend>> backends;
   for (const auto& [name, uri] : Backends()) {

@@ -3,33 +3,18 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/testing/records.h"
 
 namespace sessionlog {
 namespace {
 
+// Every field set, non-ASCII text and JSON escapes included.
 SessionRecord FullRecord() {
-  SessionRecord r;
-  r.id = "s-1";
-  r.agent = "mock";
-  r.agent_session_id = "ag-1";
-  r.last_connection_id = "c1";
-  r.created_at = 1700000000123;
-  r.destroyed_at = 1700000009999;
-  r.sandbox_id = "local/abc";
-  r.session_init_json = R"({"cwd":"/w","mcpServers":[]})";
-  r.config_options_json = "[]";
-  r.modes_json = "null";
-  return r;
+  return test::MakeFullSession("s-1", 1700000000123);
 }
 
 SessionEvent AnEvent() {
-  SessionEvent e;
-  e.id = "e1";
-  e.event_index = 7;
-  e.session_id = "s-1";
-  e.created_at = 1700000000200;
-  e.connection_id = "c1";
-  e.sender = Sender::kAgent;
+  SessionEvent e = test::MakeEvent("s-1", 7);
   e.payload_json = R"({"jsonrpc":"2.0","id":1,"result":{"x":"\u00e9"}})";
   return e;
 }

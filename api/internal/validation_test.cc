@@ -3,21 +3,12 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/testing/records.h"
 
 namespace sessionlog {
 namespace {
 
-SessionEvent ValidEvent() {
-  SessionEvent e;
-  e.id = "e1";
-  e.event_index = 1;
-  e.session_id = "s1";
-  e.created_at = 1700000000000;
-  e.connection_id = "c1";
-  e.sender = Sender::kAgent;
-  e.payload_json = R"({"jsonrpc":"2.0","method":"x"})";
-  return e;
-}
+SessionEvent ValidEvent() { return test::MakeEvent("s1", 1); }
 
 void ExpectInvalid(const absl::Status& status, const std::string& field) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;

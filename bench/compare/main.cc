@@ -29,13 +29,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "engine/open.h"
 #include "bench/bench_env.h"
 #include "bench/compare/node_peers.h"
 #include "bench/compare/phases.h"
 #include "bench/compare/report.h"
 #include "bench/event_stream.h"
 #include "bench/peer.h"
+#include "engine/open.h"
+#include "tests/testing/temp_dir.h"
 
 ABSL_FLAG(bool, quick, false,
           "a small run (CI): fewer events and reads, same peers and phases");
@@ -217,7 +218,7 @@ std::string Quote(const std::string& s) {
 // Whether a sessionlog backend is built in and reachable, so that a run
 // before the sqlite/postgres drivers land still reports everything else.
 absl::Status ProbeDriver(const std::string& peer, const std::string& pg_uri) {
-  ScratchDir dir;
+  TempDir dir("sessionlog-bench");
   return OpenPeer(peer, dir.path(), pg_uri, DriverOptions()).status();
 }
 
@@ -393,7 +394,7 @@ int RunHarness() {
     }
   }
 
-  ScratchDir scratch;
+  TempDir scratch("sessionlog-bench");
   Json results = Json::object();
   int failures = 0;
   NodeWorkloadFiles node_files(scratch.path());

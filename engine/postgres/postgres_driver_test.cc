@@ -1,7 +1,8 @@
-// What the Postgres backend adds to the contract (the contract itself is
-// tests/conformance/postgres_conformance_test): raw JSON text beside JSONB,
-// schema isolation and validation, reconnecting, Unavailable while the
-// server is unreachable, limits under concurrent drivers. Needs
+// What only the Postgres backend does (the contract, read-only opens, kFsync
+// and Compact included, is tests/conformance/postgres_conformance_test): raw
+// JSON text beside JSONB and another program rewriting the JSONB, schema
+// isolation and validation, reconnecting, Unavailable while the server is
+// unreachable, limits under concurrent drivers, what JSONB cannot hold. Needs
 // SESSIONLOG_PG_URI (tag "external").
 
 #include "engine/postgres/postgres_driver.h"
@@ -13,11 +14,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "engine/postgres/pg_test_schema.h"
 #include "engine/postgres/tcp_proxy.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/conformance/conformance_helpers.h"
+#include "tests/testing/pg_test_schema.h"
+#include "tests/testing/records.h"
 
 // LeakSanitizer (--config=asan): when the server drops a connection,
 // libpqxx 6.4 leaks one PGresult (about 2 KiB) in its error path, inside the
@@ -29,8 +30,8 @@ extern "C" const char* __lsan_default_suppressions() {
 namespace sessionlog {
 namespace {
 
-using ::sessionlog::conformance::MakeEvent;
-using ::sessionlog::conformance::MakeSession;
+using test::MakeEvent;
+using test::MakeSession;
 using ::testing::HasSubstr;
 
 // An event whose payload JSONB would respell (spaces, key order, 1.50).
@@ -65,21 +66,6 @@ class PostgresDriverTest : public ::testing::Test {
   std::string uri_;
   std::string app_;
 };
-
-TEST_F(PostgresDriverTest, JsonTextRoundTripsByteForByte) {
-  auto driver = Open();
-  ASSERT_TRUE(driver.ok()) << driver.status();
-  SessionRecord r = MakeSession("s", 1);
-  r.session_init_json = R"({"mcpServers":[],"cwd":"/w"})";
-  r.config_options_json = "[ ]";
-  r.modes_json = "null";
-  ASSERT_TRUE((*driver)->UpdateSession(r).ok());
-  ASSERT_TRUE((*driver)->InsertEvent(Event("s", 1)).ok());
-  EXPECT_EQ(*(*driver)->GetSession("s"), r);
-  auto last = (*driver)->LastEvents("s", 1);
-  ASSERT_TRUE(last.ok());
-  EXPECT_EQ(last->at(0), Event("s", 1));
-}
 
 TEST_F(PostgresDriverTest, AJsonbColumnRewrittenByAnotherProgramWins) {
   auto driver = Open();
@@ -205,29 +191,6 @@ TEST_F(PostgresDriverTest, EvictionHoldsUnderConcurrentDrivers) {
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->sessions, 10);
   EXPECT_GT(stats->disk_bytes, 0);
-}
-
-TEST_F(PostgresDriverTest, ReadOnlyOnAMissingSchemaIsNotFound) {
-  DriverOptions options;
-  options.read_only = true;
-  auto driver = Open(options);
-  ASSERT_TRUE(driver.ok()) << driver.status();  // The server answers.
-  absl::Status s = (*driver)->GetSession("x").status();
-  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
-  EXPECT_THAT(s.message(), HasSubstr("read_only"));
-  EXPECT_EQ((*driver)->InsertEvent(Event("x", 1)).code(),
-            absl::StatusCode::kFailedPrecondition);
-}
-
-TEST_F(PostgresDriverTest, CompactVacuumsAndKeepsTheData) {
-  auto driver = Open();
-  ASSERT_TRUE(driver.ok());
-  ASSERT_TRUE((*driver)->InsertEvent(Event("keep", 1)).ok());
-  ASSERT_TRUE((*driver)->InsertEvent(Event("drop", 1)).ok());
-  ASSERT_TRUE((*driver)->DeleteSession("drop").ok());
-  absl::Status s = (*driver)->Compact();
-  EXPECT_TRUE(s.ok()) << s;
-  EXPECT_EQ(*(*driver)->HighestEventIndex("keep"), 1);
 }
 
 TEST_F(PostgresDriverTest, NulEscapeInAPayloadIsAClearError) {

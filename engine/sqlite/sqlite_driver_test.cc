@@ -1,6 +1,9 @@
-// What the SQLite backend adds to the contract (the contract itself is
-// tests/conformance/sqlite_conformance_test): the TS SDK's table layout,
-// WAL, the unique index, sharing a file, opening errors, integrity checks.
+// What only the SQLite backend does (the contract, read-only opens,
+// create_if_missing, kFsync and Compact included, is
+// tests/conformance/sqlite_conformance_test): the TS SDK's table layout, WAL,
+// the unique index, files from older TS drivers, numbers other programs
+// wrote, sharing a file, a writer held too long, opening errors, integrity
+// checks.
 
 #include "engine/sqlite/sqlite_driver.h"
 
@@ -14,14 +17,14 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/conformance/conformance_helpers.h"
-#include "tests/fault/temp_dir.h"
+#include "tests/testing/records.h"
+#include "tests/testing/temp_dir.h"
 
 namespace sessionlog {
 namespace {
 
-using ::sessionlog::conformance::MakeEvent;
-using ::sessionlog::conformance::MakeSession;
+using test::MakeEvent;
+using test::MakeSession;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -167,14 +170,8 @@ TEST(SqliteDriverTest, DuplicateIndexesInAnExistingFileAreAClearError) {
               HasSubstr("(session_id, event_index)"));
 }
 
-TEST(SqliteDriverTest, OpeningErrors) {
+TEST(SqliteDriverTest, AFileThatIsNoDatabaseIsDataLoss) {
   TempDir dir;
-  DriverOptions no_create;
-  no_create.create_if_missing = false;
-  auto missing = OpenSqliteDriver(dir.Sub("missing.db"), no_create);
-  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(missing.status().message(), HasSubstr("missing.db"));
-
   std::ofstream(dir.Sub("junk.db")) << std::string(4096, 'x');
   auto junk = OpenSqliteDriver(dir.Sub("junk.db"), DriverOptions());
   EXPECT_EQ(junk.status().code(), absl::StatusCode::kDataLoss);
@@ -188,22 +185,6 @@ TEST(SqliteDriverTest, InMemoryDatabaseIsRefusedWithAPointerToMemory) {
   EXPECT_EQ(driver.status().code(), absl::StatusCode::kInvalidArgument)
       << driver.status();
   EXPECT_THAT(driver.status().message(), HasSubstr("memory:"));
-}
-
-TEST(SqliteDriverTest, ReadOnlyRefusesWritesAndSeesTheData) {
-  TempDir dir;
-  const std::string path = dir.Sub("s.db");
-  {
-    auto driver = OpenSqliteDriver(path, DriverOptions());
-    ASSERT_TRUE((*driver)->UpdateSession(MakeSession("s", 1)).ok());
-  }
-  DriverOptions ro;
-  ro.read_only = true;
-  auto driver = OpenSqliteDriver(path, ro);
-  ASSERT_TRUE(driver.ok()) << driver.status();
-  EXPECT_TRUE((*driver)->GetSession("s").ok());
-  EXPECT_EQ((*driver)->InsertEvent(MakeEvent("s", 1)).code(),
-            absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(SqliteDriverTest, CheckIntegrityReportsACorruptFile) {
@@ -230,23 +211,6 @@ TEST(SqliteDriverTest, CheckIntegrityReportsACorruptFile) {
   absl::Status s = driver.ok() ? (*driver)->CheckIntegrity() : driver.status();
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
   EXPECT_THAT(s.message(), HasSubstr("s.db"));
-}
-
-TEST(SqliteDriverTest, CompactGivesDeletedSpaceBack) {
-  TempDir dir;
-  DriverOptions options;
-  options.max_events_per_session = kNoLimit;
-  auto driver = OpenSqliteDriver(dir.Sub("c.db"), options);
-  ASSERT_TRUE(driver.ok());
-  std::vector<SessionEvent> batch;
-  for (int i = 1; i <= 3000; ++i) batch.push_back(MakeEvent("big", i));
-  ASSERT_TRUE((*driver)->InsertEvents(batch).ok());
-  ASSERT_TRUE((*driver)->Compact().ok());
-  const int64_t full = (*driver)->Stats()->disk_bytes;
-  ASSERT_TRUE((*driver)->DeleteSession("big").ok());
-  ASSERT_TRUE((*driver)->Compact().ok());
-  const int64_t after = (*driver)->Stats()->disk_bytes;
-  EXPECT_LT(after * 4, full) << full << " -> " << after;
 }
 
 TEST(SqliteDriverTest, AWriterHeldTooLongIsUnavailable) {
@@ -294,16 +258,6 @@ TEST(SqliteDriverTest, TwoConnectionsShareOneFile) {
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->events, 2 * kPerWriter);
   EXPECT_GT(stats->disk_bytes, 0);
-}
-
-TEST(SqliteDriverTest, FsyncDurabilityWritesAndFlushes) {
-  TempDir dir;
-  DriverOptions fsync;
-  fsync.durability = Durability::kFsync;
-  auto driver = OpenSqliteDriver(dir.Sub("f.db"), fsync);
-  ASSERT_TRUE(driver.ok());
-  ASSERT_TRUE((*driver)->InsertEvent(MakeEvent("s", 1)).ok());
-  EXPECT_TRUE((*driver)->Flush().ok());
 }
 
 }  // namespace

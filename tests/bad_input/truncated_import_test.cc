@@ -23,7 +23,7 @@
 #include "gtest/gtest.h"
 #include "schema/json_codec.h"
 #include "tests/durability/workload.h"
-#include "tests/fault/temp_dir.h"
+#include "tests/testing/temp_dir.h"
 
 extern char** environ;
 

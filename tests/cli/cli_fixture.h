@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/postgres/pg_test_schema.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/cli/cli_runner.h"
+#include "tests/testing/pg_test_schema.h"
 
 namespace sessionlog {
 namespace cli_test {

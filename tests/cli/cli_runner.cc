@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/testing/temp_dir.h"
+
 namespace sessionlog {
 namespace cli_test {
 namespace {
@@ -73,9 +75,7 @@ std::string ReadFile(const std::string& path) {
 }
 
 std::string FreshDir(const std::string& prefix) {
-  std::string pattern = Env("TEST_TMPDIR", "/tmp") + "/" + prefix + "-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) return "";
-  return pattern;
+  return MakeTempDirectory(prefix);
 }
 
 CliResult RunCli(const std::vector<std::string>& args,

@@ -1,253 +1,34 @@
-// Concurrency with the limits on: 8 writer threads append to 3 shared
-// sessions, allocating indexes the SDK's way (highest + 1, retry on
-// AlreadyExists); 2 reader threads page and tail the same sessions; a churn
-// thread creates sessions so that eviction runs all the time. Afterwards no
-// acknowledged event is lost (inside the retention window), none is stored
-// twice, and every read was ordered and contiguous. Runs under TSan too
-// (--config=tsan, see docs/RELIABILITY.md).
+// The conformance suite's stress run (tests/conformance/stress.h) at full
+// scale on the embedded RocksDB store and the memory store: 8 writer threads
+// on 3 shared sessions with the limits on, 2 readers and a churn thread that
+// keeps eviction running. Also the ThreadSanitizer target (--config=tsan, see
+// docs/RELIABILITY.md).
 
-#include <algorithm>
-#include <atomic>
-#include <cstdint>
-#include <map>
-#include <mutex>
-#include <string>
-#include <thread>
-#include <utility>
-#include <vector>
+#include "tests/conformance/stress.h"
 
-#include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
+#include "engine/memory/memory_driver.h"
 #include "engine/rocksdb/rocksdb_driver.h"
 #include "gtest/gtest.h"
-#include "tests/fault/temp_dir.h"
+#include "tests/testing/temp_dir.h"
 
 namespace sessionlog {
 namespace {
 
-constexpr int kWriters = 8;
-constexpr int kReaders = 2;
-constexpr int kSharedSessions = 3;
-constexpr int kInsertsPerWriter = 2000;
-constexpr int64_t kMaxEvents = 50;
-constexpr int64_t kMaxSessions = 16;
-
-std::string Shared(int s) { return absl::StrCat("shared-", s); }
-
-SessionRecord Record(const std::string& id, int64_t created_at) {
-  SessionRecord r;
-  r.id = id;
-  r.agent = "mock";
-  r.created_at = created_at;
-  return r;
-}
-
-SessionEvent Event(const std::string& session, int64_t index,
-                   const std::string& id) {
-  SessionEvent e;
-  e.id = id;
-  e.session_id = session;
-  e.event_index = index;
-  e.created_at = index;
-  e.connection_id = "c";
-  e.payload_json = absl::StrCat(R"({"jsonrpc":"2.0","id":")", id, R"("})");
-  return e;
-}
-
-// Checks that `events` are strictly ascending and contiguous.
-bool Contiguous(const std::vector<SessionEvent>& events) {
-  for (size_t i = 1; i < events.size(); ++i) {
-    if (events[i].event_index != events[i - 1].event_index + 1) return false;
-  }
-  return true;
-}
-
-TEST(StressTest, SharedSessionsUnderLimitsLoseAndDuplicateNothing) {
+TEST(StressTest, RocksDbSharedSessionsUnderLimitsLoseAndDuplicateNothing) {
   TempDir dir;
-  DriverOptions options;
-  options.max_events_per_session = kMaxEvents;
-  options.max_sessions = kMaxSessions;
+  const conformance::StressConfig config;
+  DriverOptions options = conformance::StressOptions(config);
+  options.min_free_disk_bytes = 0;  // The free-space guard has its own tests.
   auto opened = OpenRocksDbDriver(dir.Sub("store"), options);
   ASSERT_TRUE(opened.ok()) << opened.status();
-  SessionPersistDriver& driver = **opened;
-  // The shared sessions are the newest, so eviction takes churn sessions.
-  for (int s = 0; s < kSharedSessions; ++s) {
-    ASSERT_TRUE(driver.UpdateSession(Record(Shared(s), 1'000'000 + s)).ok());
-  }
+  conformance::RunStress(**opened, config);
+}
 
-  std::mutex mu;
-  // (session, index) -> ids of the inserts that were acknowledged. More than
-  // one is legitimate only below the retention window: a writer whose
-  // highest + 1 went stale by kMaxEvents inserts below the window, which the
-  // contract accepts and trims at once.
-  std::map<std::pair<int, int64_t>, std::vector<std::string>> acked;
-  std::vector<std::string> errors;
-  auto error = [&](std::string text) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (errors.size() < 20) errors.push_back(std::move(text));
-  };
-  std::atomic<int> writers_left{kWriters};
-  std::atomic<int64_t> retries{0}, reads{0};
-
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kWriters; ++t) {
-    threads.emplace_back([&, t] {
-      for (int n = 0; n < kInsertsPerWriter; ++n) {
-        const int s = (t + n) % kSharedSessions;
-        const std::string id = absl::StrCat("w", t, "-", n);
-        while (true) {
-          auto highest = driver.HighestEventIndex(Shared(s));
-          if (!highest.ok()) {
-            error(highest.status().ToString());
-            return;
-          }
-          const int64_t index = highest->value_or(0) + 1;
-          absl::Status st = driver.InsertEvent(Event(Shared(s), index, id));
-          if (st.ok()) {
-            bool twice;
-            {
-              std::lock_guard<std::mutex> lock(mu);
-              std::vector<std::string>& ids = acked[{s, index}];
-              ids.push_back(id);
-              twice = ids.size() > 1;
-            }
-            if (twice) {
-              // Legitimate only if the index was below the window when this
-              // insert ran; the highest index only grows, so a highest read
-              // now that is still within reach proves it was not.
-              auto now = driver.HighestEventIndex(Shared(s));
-              if (now.ok() && now->value_or(0) < index + kMaxEvents) {
-                error(absl::StrCat("index ", index, " of ", Shared(s),
-                                   " was acknowledged twice inside the "
-                                   "retention window"));
-              }
-            }
-            break;
-          }
-          if (!absl::IsAlreadyExists(st)) {
-            error(st.ToString());
-            return;
-          }
-          ++retries;  // Another writer took the index: the SDK's retry.
-        }
-      }
-      --writers_left;
-    });
-  }
-  for (int r = 0; r < kReaders; ++r) {
-    threads.emplace_back([&, r] {
-      std::vector<int64_t> last_high(kSharedSessions, 0);
-      while (writers_left.load() > 0) {
-        const int s = static_cast<int>(reads.load() % kSharedSessions);
-        ++reads;
-        if (r == 0) {
-          ListEventsRequest request;
-          request.session_id = Shared(s);
-          request.limit = 7;
-          auto page = driver.ListEvents(request);
-          if (!page.ok()) {
-            error(page.status().ToString());
-            return;
-          }
-          if (!Contiguous(page->items) ||
-              static_cast<int64_t>(page->items.size()) > 7) {
-            error(absl::StrCat("a page of ", Shared(s), " is out of order"));
-          }
-        } else {
-          auto tail = driver.LastEvents(Shared(s), kMaxEvents + 10);
-          if (!tail.ok()) {
-            error(tail.status().ToString());
-            return;
-          }
-          if (!Contiguous(*tail) ||
-              static_cast<int64_t>(tail->size()) > kMaxEvents) {
-            error(absl::StrCat("the tail of ", Shared(s),
-                               " is out of order or over the limit"));
-          }
-          if (!tail->empty()) {
-            // The newest index never goes backwards.
-            if (tail->back().event_index < last_high[s]) {
-              error(absl::StrCat(Shared(s), " went back from ", last_high[s],
-                                 " to ", tail->back().event_index));
-            }
-            last_high[s] = tail->back().event_index;
-          }
-        }
-      }
-    });
-  }
-  threads.emplace_back([&] {
-    for (int64_t n = 0; writers_left.load() > 0; ++n) {
-      if (!driver.UpdateSession(Record(absl::StrCat("churn-", n), n)).ok()) {
-        error("churn UpdateSession failed");
-        return;
-      }
-    }
-  });
-  for (std::thread& t : threads) t.join();
-  for (const std::string& e : errors) ADD_FAILURE() << e;
-
-  // Every shared session: exactly the newest kMaxEvents acknowledged events.
-  int64_t checked = 0, below_window = 0;
-  for (int s = 0; s < kSharedSessions; ++s) {
-    int64_t high = 0, count = 0;
-    for (const auto& [key, ids] : acked) {
-      if (key.first == s) {
-        high = std::max(high, key.second);
-        ++count;
-      }
-    }
-    for (const auto& [key, ids] : acked) {
-      if (key.first != s || ids.size() == 1) continue;
-      if (key.second > high - kMaxEvents) {
-        ADD_FAILURE() << "index " << key.second << " of " << Shared(s)
-                      << " is retained but was acknowledged to " << ids.size()
-                      << " different events";
-      } else {
-        below_window += static_cast<int64_t>(ids.size()) - 1;
-      }
-    }
-    EXPECT_EQ(count, high) << Shared(s) << ": acknowledged indexes have gaps";
-    std::vector<SessionEvent> all;
-    ListEventsRequest request;
-    request.session_id = Shared(s);
-    request.limit = 9;
-    while (true) {
-      auto page = driver.ListEvents(request);
-      ASSERT_TRUE(page.ok()) << page.status();
-      all.insert(all.end(), page->items.begin(), page->items.end());
-      if (!page->next_cursor) break;
-      request.cursor = *page->next_cursor;
-    }
-    ASSERT_EQ(static_cast<int64_t>(all.size()), std::min(kMaxEvents, high))
-        << Shared(s);
-    EXPECT_TRUE(Contiguous(all));
-    ASSERT_FALSE(all.empty());
-    EXPECT_EQ(all.back().event_index, high);
-    for (const SessionEvent& e : all) {
-      auto it = acked.find({s, e.event_index});
-      ASSERT_NE(it, acked.end()) << "unacknowledged event " << e.event_index;
-      EXPECT_EQ(e, Event(Shared(s), e.event_index, it->second.front()));
-      ++checked;
-    }
-  }
-  // Limits held and the shared sessions survived the churn.
-  ListSessionsRequest sessions;
-  sessions.limit = 100;
-  auto listed = driver.ListSessions(sessions);
-  ASSERT_TRUE(listed.ok());
-  EXPECT_LE(static_cast<int64_t>(listed->items.size()), kMaxSessions);
-  for (int s = 0; s < kSharedSessions; ++s) {
-    EXPECT_TRUE(driver.GetSession(Shared(s)).ok()) << Shared(s) << " evicted";
-  }
-  std::printf(
-      "RESULT stress_test: %d writers, %d readers, 1 churn thread, %zu "
-      "indexes acknowledged, %lld index collisions retried (AlreadyExists), "
-      "%lld stale inserts below the window accepted and trimmed, %lld reads, "
-      "%lld retained events checked, 0 lost, 0 duplicated, 0 out of order\n",
-      kWriters, kReaders, acked.size(), static_cast<long long>(retries.load()),
-      static_cast<long long>(below_window),
-      static_cast<long long>(reads.load()), static_cast<long long>(checked));
+TEST(StressTest, MemorySharedSessionsUnderLimitsLoseAndDuplicateNothing) {
+  const conformance::StressConfig config;
+  auto opened = OpenMemoryDriver(conformance::StressOptions(config));
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  conformance::RunStress(**opened, config);
 }
 
 }  // namespace

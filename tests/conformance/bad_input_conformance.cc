@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "api/options.h"
 #include "api/internal/validation.h"
+#include "api/options.h"
 #include "gmock/gmock.h"
 #include "tests/conformance/driver_conformance.h"
 

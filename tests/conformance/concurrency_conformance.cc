@@ -1,6 +1,6 @@
-// Concurrent writers and readers, on distinct and on shared sessions. A modest
-// check of the thread-safety contract; the heavy runs belong to the
-// reliability suites.
+// Concurrent writers and readers, on distinct and on shared sessions, and the
+// stress run (stress.h) at a scale every backend finishes in seconds; the
+// heavy run under ThreadSanitizer is tests/concurrency.
 
 #include <atomic>
 #include <string>
@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "tests/conformance/driver_conformance.h"
+#include "tests/conformance/stress.h"
 
 namespace sessionlog {
 namespace {
@@ -113,6 +114,13 @@ TEST_P(DriverConformanceTest, RacingInsertsOfOneIndexHaveOneWinner) {
   std::vector<SessionEvent> events;
   SL_ASSERT_OK_AND_ASSIGN(events, ListAllEvents(driver(), "race"));
   EXPECT_EQ(events.size(), static_cast<size_t>(kRounds));
+}
+
+TEST_P(DriverConformanceTest, StressOnSharedSessionsUnderLimits) {
+  conformance::StressConfig config;
+  config.inserts_per_writer = 150;
+  ASSERT_NO_FATAL_FAILURE(OpenWith(conformance::StressOptions(config)));
+  conformance::RunStress(driver(), config);
 }
 
 }  // namespace

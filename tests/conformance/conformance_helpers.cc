@@ -39,42 +39,6 @@ DriverOptions Caps(int64_t max_sessions, int64_t max_events_per_session) {
   return options;
 }
 
-SessionRecord MakeSession(absl::string_view id, int64_t created_at) {
-  SessionRecord record;
-  record.id = std::string(id);
-  record.agent = "mock";
-  record.agent_session_id = absl::StrCat("agent-", id);
-  record.last_connection_id = "conn-1";
-  record.created_at = created_at;
-  return record;
-}
-
-SessionRecord MakeFullSession(absl::string_view id, int64_t created_at) {
-  SessionRecord record = MakeSession(id, created_at);
-  record.agent = "claude \xc3\xa9\xe2\x9c\x93";  // "claude é✓"
-  record.destroyed_at = created_at + 5000;
-  record.sandbox_id = "docker/\xf0\x9f\x98\x80-raw";  // An emoji.
-  record.session_init_json =
-      R"({"cwd":"/work/\u00e9","mcpServers":[{"name":"fs","command":"npx"}]})";
-  record.config_options_json = R"([{"id":"model","value":"opus"},1,null])";
-  record.modes_json = R"({"currentModeId":"plan","availableModes":[]})";
-  return record;
-}
-
-SessionEvent MakeEvent(absl::string_view session_id, int64_t index) {
-  SessionEvent event;
-  event.id = absl::StrCat(session_id, "/e", index);
-  event.event_index = index;
-  event.session_id = std::string(session_id);
-  event.created_at = 1700000000000 + index;
-  event.connection_id = "conn-1";
-  event.sender = index % 2 == 0 ? Sender::kAgent : Sender::kClient;
-  event.payload_json = absl::StrCat(
-      R"({"jsonrpc":"2.0","id":)", index,
-      R"(,"method":"session/prompt","params":{"text":"hi )", index, R"("}})");
-  return event;
-}
-
 absl::StatusOr<std::vector<SessionRecord>> ListAllSessions(
     SessionPersistDriver& driver, int64_t limit) {
   std::vector<SessionRecord> all;

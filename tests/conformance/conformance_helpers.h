@@ -1,6 +1,6 @@
-// Helpers shared by the conformance suite and the differential test: record
-// builders, status assertions, whole-list readers that follow cursor chains,
-// and store snapshots.
+// Helpers of the conformance suite: status assertions, whole-list readers
+// that follow cursor chains, and store snapshots. The record builders are
+// tests/testing/records.h, named here too for the suite's files.
 
 #ifndef SESSIONLOG_TESTS_CONFORMANCE_CONFORMANCE_HELPERS_H_
 #define SESSIONLOG_TESTS_CONFORMANCE_CONFORMANCE_HELPERS_H_
@@ -17,6 +17,7 @@
 #include "api/driver.h"
 #include "api/session.h"
 #include "gtest/gtest.h"
+#include "tests/testing/records.h"
 
 namespace sessionlog {
 
@@ -63,13 +64,10 @@ void ExpectInvalidArgument(const absl::Status& status, absl::string_view field);
 // Default options, but for the two limits (kNoLimit switches one off).
 DriverOptions Caps(int64_t max_sessions, int64_t max_events_per_session);
 
-// A record with the required fields and agentSessionId; no other optional.
-SessionRecord MakeSession(absl::string_view id, int64_t created_at);
-// A record with every optional field set, non-ASCII text included.
-SessionRecord MakeFullSession(absl::string_view id, int64_t created_at);
-// Event `index` of a session: id "<session>/e<index>", a JSON-RPC payload that
-// names the index, sender alternating with the index.
-SessionEvent MakeEvent(absl::string_view session_id, int64_t index);
+using test::MakeEvent;
+using test::MakeEventOfSize;
+using test::MakeFullSession;
+using test::MakeSession;
 
 // Every session record, following next_cursor from the first page with page
 // size `limit` (0: the default). Internal if a cursor chain does not advance.

@@ -21,7 +21,4 @@ void DriverConformanceTest::OpenWith(const DriverOptions& options) {
   driver_ = *std::move(driver);
 }
 
-// A backend that is not durable instantiates only DriverConformanceTest.
-GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(DurableDriverConformanceTest);
-
 }  // namespace sessionlog

@@ -1,5 +1,6 @@
 // Persistence across reopen, for durable backends: records, events, the
-// state behind the limits, and the identity of evicted and deleted ids.
+// state behind the limits, trimmed events staying trimmed, and the identity of
+// evicted and deleted ids.
 
 #include <optional>
 #include <string>
@@ -24,7 +25,8 @@ using conformance::TakeSnapshot;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-TEST_P(DurableDriverConformanceTest, RecordsAndEventsSurviveReopen) {
+TEST_P(DriverConformanceTest, RecordsAndEventsSurviveReopen) {
+  SL_REQUIRE_CAPABILITY(durable);
   SL_ASSERT_OK(driver().UpdateSession(MakeFullSession("full", 10)));
   SessionRecord null_modes = MakeSession("null-modes", 20);
   null_modes.modes_json = "null";
@@ -61,7 +63,8 @@ TEST_P(DurableDriverConformanceTest, RecordsAndEventsSurviveReopen) {
             absl::StatusCode::kAlreadyExists);
 }
 
-TEST_P(DurableDriverConformanceTest, RetentionStateSurvivesReopen) {
+TEST_P(DriverConformanceTest, RetentionStateSurvivesReopen) {
+  SL_REQUIRE_CAPABILITY(durable);
   ASSERT_NO_FATAL_FAILURE(OpenWith(Caps(kNoLimit, 3)));
   for (int64_t i = 1; i <= 5; ++i) {
     SL_ASSERT_OK(driver().InsertEvent(MakeEvent("s", i)));
@@ -80,7 +83,32 @@ TEST_P(DurableDriverConformanceTest, RetentionStateSurvivesReopen) {
   EXPECT_EQ(highest, 6);
 }
 
-TEST_P(DurableDriverConformanceTest, AgeOrderSurvivesReopenForEviction) {
+// Opening the store with a larger limit, or none (as a tool may), must not
+// bring back events that were trimmed under the smaller one.
+TEST_P(DriverConformanceTest, TrimmedEventsStayTrimmedUnderALargerLimit) {
+  SL_REQUIRE_CAPABILITY(durable);
+  ASSERT_NO_FATAL_FAILURE(OpenWith(Caps(kNoLimit, 3)));
+  for (int64_t i = 1; i <= 10; ++i) {
+    SL_ASSERT_OK(driver().InsertEvent(MakeEvent("s", i)));
+  }
+  ASSERT_NO_FATAL_FAILURE(OpenWith(Caps(kNoLimit, kNoLimit)));
+  std::vector<SessionEvent> events;
+  SL_ASSERT_OK_AND_ASSIGN(events, ListAllEvents(driver(), "s"));
+  EXPECT_THAT(IndicesOf(events), ElementsAre(8, 9, 10));
+  SL_ASSERT_OK_AND_ASSIGN(events, driver().LastEvents("s", 10));
+  EXPECT_THAT(IndicesOf(events), ElementsAre(8, 9, 10));
+
+  ASSERT_NO_FATAL_FAILURE(OpenWith(Caps(kNoLimit, 500)));
+  std::optional<int64_t> highest;
+  SL_ASSERT_OK_AND_ASSIGN(highest, driver().HighestEventIndex("s"));
+  EXPECT_EQ(highest, 10);
+  SL_ASSERT_OK(driver().InsertEvent(MakeEvent("s", 11)));
+  SL_ASSERT_OK_AND_ASSIGN(events, ListAllEvents(driver(), "s"));
+  EXPECT_THAT(IndicesOf(events), ElementsAre(8, 9, 10, 11));
+}
+
+TEST_P(DriverConformanceTest, AgeOrderSurvivesReopenForEviction) {
+  SL_REQUIRE_CAPABILITY(durable);
   ASSERT_NO_FATAL_FAILURE(OpenWith(Caps(2, kNoLimit)));
   SL_ASSERT_OK(driver().UpdateSession(MakeSession("b", 100)));
   SL_ASSERT_OK(driver().UpdateSession(MakeSession("a", 100)));
@@ -95,7 +123,8 @@ TEST_P(DurableDriverConformanceTest, AgeOrderSurvivesReopenForEviction) {
   EXPECT_THAT(events, IsEmpty());
 }
 
-TEST_P(DurableDriverConformanceTest, EvictedAndDeletedIdsStayEmptyAfterReopen) {
+TEST_P(DriverConformanceTest, EvictedAndDeletedIdsStayEmptyAfterReopen) {
+  SL_REQUIRE_CAPABILITY(durable);
   ASSERT_NO_FATAL_FAILURE(OpenWith(Caps(1, kNoLimit)));
   SL_ASSERT_OK(driver().UpdateSession(MakeSession("evicted", 100)));
   SL_ASSERT_OK(driver().InsertEvents(

@@ -97,7 +97,7 @@ TEST_P(DriverConformanceTest, EveryEventFieldRoundTrips) {
   event.sender = Sender::kAgent;
   event.payload_json =
       "{ \"jsonrpc\": \"2.0\", \"params\": {\"text\": \"\xf0\x9f\x98\x80 "
-      "\\u00e9\\n\"}, \"n\": [1.5e3, -0, true, null] }";
+      "\\u00e9\\n\"}, \"n\": [1.5e3, 1.50, -0, true, null] }";
   SessionEvent zero = MakeEvent("s\xc3\xa9", 0);
   zero.sender = Sender::kClient;
   zero.payload_json = "\"a bare string is a JSON value too\"";
@@ -122,6 +122,22 @@ TEST_P(DriverConformanceTest, LastEventsAreTheNewestOldestFirst) {
   EXPECT_THAT(IndicesOf(events), ElementsAre(1, 3, 5, 7, 9));
   SL_ASSERT_OK_AND_ASSIGN(events, driver().LastEvents("unknown", 5));
   EXPECT_THAT(events, IsEmpty());
+}
+
+// The retained window bounds LastEvents whatever the count, also across gaps
+// in the indexes.
+TEST_P(DriverConformanceTest, LastEventsStayInsideTheRetainedWindow) {
+  ASSERT_NO_FATAL_FAILURE(OpenWith(conformance::Caps(kNoLimit, 4)));
+  for (int64_t index : {1, 2, 3, 10, 20}) {
+    SL_ASSERT_OK(driver().InsertEvent(MakeEvent("s", index)));
+  }
+  std::vector<SessionEvent> events;
+  SL_ASSERT_OK_AND_ASSIGN(events, driver().LastEvents("s", 1));
+  EXPECT_THAT(IndicesOf(events), ElementsAre(20));
+  SL_ASSERT_OK_AND_ASSIGN(events, driver().LastEvents("s", 3));
+  EXPECT_THAT(IndicesOf(events), ElementsAre(3, 10, 20));
+  SL_ASSERT_OK_AND_ASSIGN(events, driver().LastEvents("s", 10));
+  EXPECT_THAT(IndicesOf(events), ElementsAre(2, 3, 10, 20));
 }
 
 TEST_P(DriverConformanceTest, HighestEventIndexFollowsInsertsAndDeletes) {

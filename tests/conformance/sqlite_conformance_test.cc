@@ -1,28 +1,37 @@
-// The conformance suite against SQLite ("sqlite:FILE"), persistence across
-// reopen included. Each test gets a fresh file in its own directory.
+// The conformance suite against SQLite ("sqlite:FILE"). Each test gets a
+// fresh file in its own directory.
 
+#include <filesystem>
 #include <string>
 
 #include "engine/sqlite/sqlite_driver.h"
 #include "tests/conformance/driver_conformance.h"
-#include "tests/fault/temp_dir.h"
+#include "tests/testing/temp_dir.h"
 
 namespace sessionlog {
 namespace {
 
 class SqliteHarness : public DriverHarness {
  public:
+  static BackendCapabilities Capabilities() { return AllCapabilities(); }
+
   absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Open(
       const DriverOptions& options) override {
-    return OpenSqliteDriver(dir_.path() + "/store.sqlite", options);
+    return OpenSqliteDriver(file(), options);
+  }
+
+  absl::StatusOr<bool> StoreExists() override {
+    return std::filesystem::exists(file());
   }
 
  private:
+  std::string file() const { return dir_.Sub("store.sqlite"); }
+
   TempDir dir_;
 };
 
 }  // namespace
 
-SESSIONLOG_DURABLE_CONFORMANCE_TEST(Sqlite, SqliteHarness);
+SESSIONLOG_CONFORMANCE_TEST(Sqlite, SqliteHarness);
 
 }  // namespace sessionlog

@@ -30,7 +30,7 @@
 #include "gtest/gtest.h"
 #include "tests/crash/control_store.h"
 #include "tests/durability/workload.h"
-#include "tests/fault/temp_dir.h"
+#include "tests/testing/temp_dir.h"
 
 extern char** environ;
 

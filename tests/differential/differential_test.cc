@@ -32,13 +32,13 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "engine/open.h"
-#include "engine/postgres/pg_test_schema.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "schema/json_codec.h"
 #include "tests/differential/op_generator.h"
-#include "tests/fault/temp_dir.h"
 #include "tests/oracle/oracle_runner.h"
+#include "tests/testing/pg_test_schema.h"
+#include "tests/testing/temp_dir.h"
 
 namespace sessionlog {
 namespace {

@@ -24,7 +24,7 @@
 #include "engine/rocksdb/rocksdb_driver.h"
 #include "gtest/gtest.h"
 #include "tests/durability/workload.h"
-#include "tests/fault/temp_dir.h"
+#include "tests/testing/temp_dir.h"
 
 namespace sessionlog {
 namespace {

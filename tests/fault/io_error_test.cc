@@ -17,7 +17,7 @@
 #include "gtest/gtest.h"
 #include "tests/durability/workload.h"
 #include "tests/fault/fault_fs.h"
-#include "tests/fault/temp_dir.h"
+#include "tests/testing/temp_dir.h"
 
 namespace sessionlog {
 namespace {

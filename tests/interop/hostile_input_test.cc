@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "engine/postgres/pg_test_schema.h"
 #include "engine/postgres/postgres_driver.h"
 #include "engine/sqlite/sqlite_driver.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "tests/fault/temp_dir.h"
+#include "tests/testing/pg_test_schema.h"
+#include "tests/testing/temp_dir.h"
 
 namespace sessionlog {
 namespace {

@@ -9,14 +9,14 @@
 #include <string>
 #include <vector>
 
-#include "engine/postgres/pg_test_schema.h"
 #include "engine/postgres/postgres_driver.h"
 #include "engine/sqlite/sqlite_driver.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "schema/json_codec.h"
-#include "tests/fault/temp_dir.h"
 #include "tests/interop/store_dump.h"
+#include "tests/testing/pg_test_schema.h"
+#include "tests/testing/temp_dir.h"
 
 namespace sessionlog {
 namespace {

@@ -7,13 +7,14 @@
 #include <utility>
 #include <vector>
 
-#include "engine/postgres/pg_test_schema.h"
 #include "engine/postgres/postgres_driver.h"
 #include "engine/rocksdb/rocksdb_driver.h"
 #include "engine/sqlite/sqlite_driver.h"
 #include "gtest/gtest.h"
-#include "tests/fault/temp_dir.h"
 #include "tests/interop/store_dump.h"
+#include "tests/testing/pg_test_schema.h"
+#include "tests/testing/records.h"
+#include "tests/testing/temp_dir.h"
 #include "tools/migrate/migrate.h"
 
 namespace sessionlog {
@@ -36,12 +37,9 @@ TEST(MigrateRoundTripTest, RocksDbSqlitePostgresRocksDbKeepsTheExport) {
   // A long session, so that events span several batches; its payload's
   // spelling (key order, spaces, 2.50) must survive JSONB.
   for (int64_t i = 1; i <= 1234; ++i) {
-    SessionEvent e;
+    // After the fixture's own events.
+    SessionEvent e = test::MakeEvent("session-20", 100 + i);
     e.id = "long-" + std::to_string(i);
-    e.event_index = 100 + i;  // After the fixture's own events.
-    e.session_id = "session-20";
-    e.created_at = 1700000000000 + i;
-    e.connection_id = "c";
     e.payload_json = R"({"b":1,  "a":[2.50,{"z":null}]})";
     ASSERT_TRUE((*first)->InsertEvent(e).ok());
   }

@@ -13,8 +13,8 @@
 #include "engine/sqlite/sqlite_driver.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/fault/temp_dir.h"
 #include "tests/interop/store_dump.h"
+#include "tests/testing/temp_dir.h"
 
 namespace sessionlog {
 namespace {

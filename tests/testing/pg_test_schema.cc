@@ -1,4 +1,4 @@
-#include "engine/postgres/pg_test_schema.h"
+#include "tests/testing/pg_test_schema.h"
 
 #include <unistd.h>
 
@@ -35,6 +35,30 @@ PgTestSchema::PgTestSchema() {
 PgTestSchema::~PgTestSchema() {
   Exec(absl::StrCat("DROP SCHEMA IF EXISTS \"", name_, "\" CASCADE"))
       .IgnoreError();
+}
+
+absl::StatusOr<bool> PgTestSchema::Exists() const {
+  absl::StatusOr<std::vector<std::string>> found = Query(
+      absl::StrCat("SELECT 1 FROM pg_namespace WHERE nspname = '", name_, "'"));
+  if (!found.ok()) return found.status();
+  return !found->empty();
+}
+
+absl::StatusOr<std::vector<std::string>> PgTestSchema::Query(
+    const std::string& sql) {
+  absl::StatusOr<std::string> uri = PgTestUri();
+  if (!uri.ok()) return uri.status();
+  try {
+    pqxx::connection conn(*uri);
+    pqxx::nontransaction txn(conn);
+    std::vector<std::string> column;
+    for (const pqxx::row& row : txn.exec(sql)) {
+      column.push_back(row[0].is_null() ? "NULL" : row[0].c_str());
+    }
+    return column;
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("postgres: ", e.what()));
+  }
 }
 
 absl::Status PgTestSchema::Exec(const std::string& sql) {

@@ -3,10 +3,11 @@
 // a throwaway one), and a fresh schema per object, dropped with everything in
 // it when the object goes away, so that test runs never see each other.
 
-#ifndef SESSIONLOG_ENGINE_POSTGRES_PG_TEST_SCHEMA_H_
-#define SESSIONLOG_ENGINE_POSTGRES_PG_TEST_SCHEMA_H_
+#ifndef SESSIONLOG_TESTS_TESTING_PG_TEST_SCHEMA_H_
+#define SESSIONLOG_TESTS_TESTING_PG_TEST_SCHEMA_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -27,9 +28,15 @@ class PgTestSchema {
 
   const std::string& name() const { return name_; }
 
+  // Whether the schema exists on the server (a driver has created it).
+  absl::StatusOr<bool> Exists() const;
+
   // Runs one SQL statement on the test server outside any driver (for tests
   // that play another program writing the tables). Errors as Internal.
   static absl::Status Exec(const std::string& sql);
+  // Runs one query on the test server and returns the first column of each
+  // row as text ("NULL" for SQL NULL). Errors as Internal.
+  static absl::StatusOr<std::vector<std::string>> Query(const std::string& sql);
 
  private:
   std::string name_;
@@ -37,4 +44,4 @@ class PgTestSchema {
 
 }  // namespace sessionlog
 
-#endif  // SESSIONLOG_ENGINE_POSTGRES_PG_TEST_SCHEMA_H_
+#endif  // SESSIONLOG_TESTS_TESTING_PG_TEST_SCHEMA_H_
