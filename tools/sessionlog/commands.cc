@@ -20,6 +20,7 @@ const std::vector<const Command*>& AllCommands() {
       &kVerifyCommand,
       &kStatsCommand,
       &kCompactCommand,
+      &kChatCommand,
   };
   // clang-format on
   return *all;

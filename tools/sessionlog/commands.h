@@ -22,6 +22,7 @@ extern const Command kMigrateCommand;
 extern const Command kVerifyCommand;
 extern const Command kStatsCommand;
 extern const Command kCompactCommand;
+extern const Command kChatCommand;
 
 }  // namespace cli
 }  // namespace sessionlog

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# `sessionlog chat` against the real server with the scripted agent: piped
+# (plain text, --permission, end of input), then on a terminal under tmux
+# (transcript, permission asked, Ctrl-C cancelling a turn, Ctrl-C between
+# turns quitting), then --resume. Needs SANDBOX_AGENT_BIN; tmux for the
+# terminal part.
+set -euo pipefail
+
+runfiles="${TEST_SRCDIR:-$PWD}/${TEST_WORKSPACE:-sessionlog}"
+sessionlog="$runfiles/tools/sessionlog/sessionlog"
+install_agent="$runfiles/tests/agent/install_scripted_agent.sh"
+tmp="${TEST_TMPDIR:-$(mktemp -d)}"
+: "${SANDBOX_AGENT_BIN:?pass --test_env=SANDBOX_AGENT_BIN=... (tools/scripts/services.sh sets it)}"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+home="$tmp/home"
+mkdir -p "$home"
+server_pid=""
+start_server() {
+  HOME="$home" setsid "$SANDBOX_AGENT_BIN" server --no-token --no-telemetry \
+    --host 127.0.0.1 --port "$port" >>"$tmp/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 200); do
+    curl -sf "http://127.0.0.1:$port/v1/health" >/dev/null && return 0
+    sleep 0.05
+  done
+  cat "$tmp/server.log"; fail "server did not start"
+}
+stop_server() {
+  [[ -n "$server_pid" ]] && kill -9 -- -"$server_pid" 2>/dev/null || true
+  [[ -n "$server_pid" ]] && wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+tmux_session="chat-test-$$"
+tmux_dir=$(mktemp -d /tmp/chat-test-tmux.XXXXXX)
+tmux_socket="$tmux_dir/sock"
+export TERM="${TERM:-xterm-256color}"
+[[ "$TERM" == dumb ]] && export TERM=xterm-256color
+tmux() { command tmux -S "$tmux_socket" "$@"; }
+cleanup() {
+  tmux kill-server 2>/dev/null || true
+  rm -rf "$tmux_dir"
+  stop_server
+}
+trap cleanup EXIT
+
+start_server
+curl -sf -X POST "http://127.0.0.1:$port/v1/agents/mock/install" \
+  -H 'content-type: application/json' -d '{}' >/dev/null
+bash "$install_agent" "$home"
+url="http://127.0.0.1:$port"
+db="rocksdb:$tmp/store"
+
+# ---- Piped: plain text, one turn per line, exit 0 at the end of input.
+out=$(printf 'hello there\npermission\n/mode plan\nmode auto\n' |
+  "$sessionlog" --db "$db" chat --server "$url" --agent mock --id piped \
+    --cwd /tmp --permission always)
+echo "$out"
+grep -qx 'echo: hello there' <<<"$out" || fail "no echo in: $out"
+grep -q 'permission answer: result {"outcome":{"optionId":"yes-always","outcome":"selected"}}' <<<"$out" ||
+  grep -q '"optionId":"yes-always"' <<<"$out" || fail "--permission always not used: $out"
+! grep -q $'\033' <<<"$out" || fail "colour codes in piped output"
+
+# Without --permission and without a terminal: the SDK's answer, cancelled.
+out=$(printf 'permission\n' | "$sessionlog" --db "$db" chat --server "$url" --agent mock --id piped2)
+grep -q '"outcome":"cancelled"' <<<"$out" || fail "expected cancelled: $out"
+
+# The store has what the library stores: the record with the mode set by
+# "/mode plan" and then "mode auto" (current_mode_update), and no initialize.
+show=$("$sessionlog" --db "$db" show piped --json)
+grep -q '"currentModeId":"auto"' <<<"$show" || fail "record modes not updated: $show"
+events=$("$sessionlog" --db "$db" events piped --json --limit 1000)
+! grep -q '"initialize"' <<<"$events" || fail "initialize stored"
+grep -q '"session/set_mode"' <<<"$events" || fail "set_mode not stored"
+
+# Bad options are usage errors (exit 2).
+set +e
+"$sessionlog" --db "$db" chat --server "$url" </dev/null 2>"$tmp/err"; rc=$?
+set -e
+[[ $rc == 2 ]] || fail "no --agent/--resume: exit $rc, $(cat "$tmp/err")"
+
+# ---- On a terminal, under tmux.
+if ! command -v tmux >/dev/null; then
+  echo "SKIP: tmux is not installed; the terminal part did not run"
+  echo "1 passed, 0 failed"
+  exit 0
+fi
+pane() { tmux capture-pane -p -t "$tmux_session"; }
+wait_for() {  # wait_for PATTERN [SECONDS]
+  local until=$((SECONDS + ${2:-20}))
+  while ((SECONDS < until)); do
+    pane | grep -q -- "$1" && return 0
+    sleep 0.1
+  done
+  pane; fail "timed out waiting for: $1"
+}
+# chat runs as the pane's process itself (a shell around it would take the
+# Ctrl-C too); the pane stays to show its exit status.
+tmux new-session -d -s "$tmux_session" -x 200 -y 50 \
+  "$sessionlog" --db "$db" chat --server "$url" --agent mock --id tty --cwd /tmp
+tmux set-option -t "$tmux_session" remain-on-exit on >/dev/null
+wait_for 'you>'
+tmux send-keys -t "$tmux_session" 'hello' Enter
+wait_for 'agent> echo: hello'
+# A permission request is asked on the terminal.
+tmux send-keys -t "$tmux_session" 'permission' Enter
+wait_for 'permission: Edit README.md'
+tmux send-keys -t "$tmux_session" 'reject' Enter
+wait_for '"optionId":"no"'
+# Ctrl-C during a turn cancels it; the chat goes on.
+tmux send-keys -t "$tmux_session" 'stream 200 20000' Enter
+wait_for 'part 3/200'
+tmux send-keys -t "$tmux_session" C-c
+wait_for '\[cancelled\]'
+tmux send-keys -t "$tmux_session" 'still here' Enter
+wait_for 'agent> echo: still here'
+# Ctrl-C between turns quits, with exit 0.
+tmux send-keys -t "$tmux_session" C-c
+wait_for 'Pane is dead (status 0'
+pane
+events=$("$sessionlog" --db "$db" events tty --json --limit 1000)
+grep -q '"session/cancel"' <<<"$events" || fail "session/cancel not stored"
+grep -q '"stopReason":"cancelled"' <<<"$events" || fail "no cancelled turn stored"
+tmux kill-server
+
+# ---- --resume on a restarted server: a new agent session, and the replay.
+stop_server
+start_server
+bash "$install_agent" "$home"
+out=$(printf 'after restart\n' | "$sessionlog" --db "$db" chat --server "$url" --resume tty)
+grep -q 'earlier text block' <<<"$out" || fail "no replay in the resumed prompt: $out"
+grep -q 'echo: after restart' <<<"$out" || fail "resumed turn: $out"
+echo "1 passed, 0 failed"
