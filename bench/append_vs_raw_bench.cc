@@ -1,4 +1,4 @@
-// Issue 3's yardstick: the rocksdb driver's appends/s with the default
+// The engine's yardstick: the rocksdb driver's appends/s with the default
 // durability next to raw RocksDB Puts of the same key and value bytes, in one
 // run. The raw peer also has to encode each event (any program storing these
 // events must); a third row, raw Puts of values encoded beforehand, shows what

@@ -1,4 +1,4 @@
-// The migration round trip of issue 5: rocksdb -> sqlite -> postgres ->
+// The migration round trip: rocksdb -> sqlite -> postgres ->
 // rocksdb, and the export at the end is identical, byte for byte, to the one
 // at the start. Needs SESSIONLOG_PG_URI (tag "external").
 

@@ -30,7 +30,7 @@ test_env=(
 echo "== bazel test //... (optimized build)"
 bazel test //... "${test_env[@]}"
 
-# ---- Benchmarks (issue 8): the comparison harness in --quick mode, so that it
+# ---- Benchmarks: the comparison harness in --quick mode, so that it
 # keeps working. It fails only when the harness or a peer errors, never on a
 # timing. Full runs are manual: see docs/BENCHMARKS.md.
 echo "== benchmark harness smoke run: bazel run //bench/compare -- --quick"
@@ -39,7 +39,7 @@ bazel run //bench/compare -- --quick --out_dir="$bench_out" >"$bench_out/stdout.
 tail -n 12 "$bench_out/stdout.md"
 rm -rf "$bench_out"
 
-# ---- The CLI (issues 3 and 7): the README's first command, exactly as a user
+# ---- The CLI: the README's first command, exactly as a user
 # runs it (its store goes to a temporary directory, removed afterwards).
 echo "== the README's first command: bash tools/scripts/demo.sh"
 demo_out=$(mktemp -d /tmp/sessionlog-demo-ci.XXXXXX)
@@ -54,7 +54,7 @@ rm -rf "$demo_out"
 echo "== embedding: bash tests/embedding/run.sh"
 bash tests/embedding/run.sh
 
-# ---- Reliability (issue 4): the suite under ASan+UBSan, then every fuzz
+# ---- Reliability: the suite under ASan+UBSan, then every fuzz
 # target for 60 s. Each builds in its own output base (another toolchain or
 # config), so the main build's cache is untouched. See docs/RELIABILITY.md.
 # The extra Bazel servers are shut down whether the stage passes or fails.
