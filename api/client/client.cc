@@ -403,17 +403,19 @@ absl::Status Client::StoreEnvelope(const std::string& connection_id,
     }
   }
   auto shared = std::make_shared<SessionEvent>(*std::move(event));
-  dispatcher_->Post([this, shared] {
-    std::vector<std::pair<SubscriptionId, std::shared_ptr<Listener>>> targets;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (auto& [id, listener] : listeners_) {
-        if (listener->on_event && (listener->session_id.empty() ||
-                                   listener->session_id == shared->session_id)) {
-          targets.emplace_back(id, listener);
-        }
+  // The listeners subscribed now hear it, unless they unsubscribe first.
+  std::vector<std::pair<SubscriptionId, std::shared_ptr<Listener>>> targets;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [id, listener] : listeners_) {
+      if (listener->on_event && (listener->session_id.empty() ||
+                                 listener->session_id == session_id)) {
+        targets.emplace_back(id, listener);
       }
     }
+  }
+  if (targets.empty()) return absl::OkStatus();
+  dispatcher_->Post([this, shared, targets = std::move(targets)]() mutable {
     std::sort(targets.begin(), targets.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
     for (auto& [id, listener] : targets) {

@@ -24,6 +24,7 @@
 #include "api/internal/validation.h"
 #include "engine/rocksdb/info_log.h"
 #include "engine/rocksdb/rocksdb_driver_impl.h"
+#include "engine/rocksdb/store_directory.h"
 #include "rocksdb/convenience.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
@@ -32,10 +33,6 @@
 namespace sessionlog {
 namespace rocksdb_internal {
 namespace {
-
-// Written (and synced) before RocksDB creates a store, so that a store whose
-// creation failed half-way is told apart from a foreign RocksDB database.
-constexpr char kCreationMarker[] = "SESSIONLOG";
 
 absl::Status WriteCreationMarker(const std::string& dir) {
   const std::string path = dir + "/" + kCreationMarker;
@@ -117,9 +114,16 @@ RocksDbDriver::~RocksDbDriver() {
 }
 
 absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
+  // Before RocksDB may create anything: with create_if_missing, RocksDB takes
+  // a directory without CURRENT for a new database and deletes the tables and
+  // logs its new MANIFEST does not name.
+  absl::StatusOr<StoreDirectory> dir = InspectStoreDirectory(path_, context_);
+  if (!dir.ok()) return dir.status();
+  if (dir->kind == StoreDirectory::Kind::kMissingCurrent) {
+    return MissingCurrentError(context_, *dir);
+  }
   std::error_code ec;
-  bool exists =
-      std::filesystem::exists(std::filesystem::path(path_) / "CURRENT", ec);
+  const bool exists = dir->kind == StoreDirectory::Kind::kHasCurrent;
   if (!exists && (!options().create_if_missing || options().read_only)) {
     return absl::NotFoundError(absl::StrCat(
         "no store at ", context_,
@@ -133,11 +137,9 @@ absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
     if (!s.ok()) return Status(s, "open");
     // A creation that failed half-way (an I/O error, a kill) leaves the
     // marker and only some of the column families: open finishes it.
-    const bool created_by_sessionlog = std::filesystem::exists(
-        std::filesystem::path(path_) / kCreationMarker, ec);
     for (const char* name : kColumnFamilyNames) {
       if (std::find(families.begin(), families.end(), name) == families.end() &&
-          !created_by_sessionlog) {
+          !dir->has_creation_marker) {
         return absl::FailedPreconditionError(absl::StrCat(
             context_, " is a RocksDB database but not a sessionlog store (no '",
             name, "' column family)"));

@@ -10,9 +10,14 @@
 //    group commit shares one fsync among concurrent writers.
 //
 // Opening: FailedPrecondition if another process holds the store open for
-// writing, or if it was written by a newer format version; NotFound if it is
-// missing and create_if_missing is false; DataLoss if a file is corrupt (the
-// message names the file). Opening never scans the whole store.
+// writing, if it was written by a newer format version, or if the path is not
+// a directory (a regular file, ...); PermissionDenied if this process may not
+// open the store's files (its LOCK file included); NotFound if it is missing
+// and create_if_missing is false; DataLoss if a file is corrupt (the message
+// names the file), or if the directory holds RocksDB files (tables, logs,
+// MANIFEST, OPTIONS, IDENTITY) but no CURRENT: such a store is damaged, never
+// new, and is left exactly as it is (repair.h recovers it into a copy).
+// Opening never scans the whole store.
 //
 // Writes are refused with ResourceExhausted while the file system has less
 // than min_free_disk_bytes free: this RocksDB aborts the process when a log

@@ -21,7 +21,19 @@ absl::Status FromRocksDb(const rocksdb::Status& status,
   }
   if (status.IsIOError()) {
     std::string text = status.ToString();
-    if (absl::StrContains(text, "LOCK") ||
+    // Checked first: permission denied on the LOCK file (a writer needs to
+    // open it for writing) is not a lock held by someone else.
+    if (absl::StrContains(text, "Permission denied")) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          message,
+          " (this process may not open a file of the store: check the owner "
+          "and mode of the store directory and its files; a writer needs "
+          "write access, a read-only open needs read access)"));
+    }
+    // RocksDB's messages for a LOCK file that another process has locked
+    // (fcntl: EAGAIN), and for one this process already holds.
+    if ((absl::StrContains(text, "While lock file") &&
+         absl::StrContains(text, "LOCK")) ||
         absl::StrContains(text, "lock hold")) {
       return absl::FailedPreconditionError(absl::StrCat(
           message,

@@ -10,8 +10,10 @@
 namespace sessionlog {
 
 // Corruption -> DataLoss (RocksDB's message names the file); a full disk ->
-// ResourceExhausted; a held LOCK file -> FailedPrecondition; other I/O errors
-// -> Unavailable. `context` says what was being done, e.g. "rocksdb:/x: read".
+// ResourceExhausted; a LOCK file held by another writer -> FailedPrecondition;
+// permission denied (on the LOCK file too) -> PermissionDenied; other I/O
+// errors -> Unavailable. `context` says what was being done, e.g. "rocksdb:/x:
+// read".
 absl::Status FromRocksDb(const rocksdb::Status& status,
                          absl::string_view context);
 

@@ -1,0 +1,146 @@
+#include "engine/rocksdb/store_directory.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace sessionlog {
+namespace {
+
+// An error of a system call on `what`, with the errno's text.
+absl::Status SystemError(int error, absl::string_view context,
+                         absl::string_view what) {
+  std::string message =
+      absl::StrCat(context, ": cannot read ", what, ": ", std::strerror(error));
+  if (error == EACCES || error == EPERM) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        message, " (check the owner and mode of the store directory)"));
+  }
+  return absl::UnavailableError(message);
+}
+
+const char* FileTypeName(mode_t mode) {
+  if (S_ISREG(mode)) return "a regular file";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  if (S_ISFIFO(mode)) return "a pipe";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a directory";
+}
+
+}  // namespace
+
+bool IsRocksDbFileName(absl::string_view name) {
+  return absl::EndsWith(name, ".sst") || absl::EndsWith(name, ".ldb") ||
+         absl::EndsWith(name, ".log") || absl::EndsWith(name, ".blob") ||
+         absl::StartsWith(name, "MANIFEST-") ||
+         absl::StartsWith(name, "OPTIONS-") || name == "IDENTITY";
+}
+
+absl::StatusOr<StoreDirectory> InspectStoreDirectory(
+    const std::string& path, absl::string_view context) {
+  StoreDirectory dir;
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return dir;  // kMissing
+    if (errno == ENOTDIR) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(context,
+                       ": a part of the path is a file, not a directory; a "
+                       "rocksdb: store is a directory"));
+    }
+    return SystemError(errno, context, path);
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        context, " is ", FileTypeName(st.st_mode),
+        ", not a store: a rocksdb: store is a directory. Give the store's "
+        "directory, or a path that does not exist yet for a new store"));
+  }
+  DIR* listing = opendir(path.c_str());
+  if (listing == nullptr) return SystemError(errno, context, path);
+  bool has_current = false;
+  errno = 0;
+  while (struct dirent* entry = readdir(listing)) {
+    absl::string_view name = entry->d_name;
+    if (name == "CURRENT") {
+      has_current = true;
+    } else if (name == kCreationMarker) {
+      dir.has_creation_marker = true;
+    } else if (IsRocksDbFileName(name)) {
+      dir.rocksdb_files.emplace_back(name);
+    }
+    errno = 0;
+  }
+  const int read_error = errno;
+  closedir(listing);
+  if (read_error != 0) return SystemError(read_error, context, path);
+  std::sort(dir.rocksdb_files.begin(), dir.rocksdb_files.end());
+
+  if (has_current) {
+    dir.kind = StoreDirectory::Kind::kHasCurrent;
+  } else if (dir.rocksdb_files.empty()) {
+    dir.kind = StoreDirectory::Kind::kNoRocksDbFiles;
+  } else if (dir.has_creation_marker &&
+             std::all_of(dir.rocksdb_files.begin(), dir.rocksdb_files.end(),
+                         [](const std::string& name) {
+                           return name == "IDENTITY" ||
+                                  name == "MANIFEST-000001";
+                         })) {
+    // RocksDB writes IDENTITY, then the first MANIFEST, then CURRENT: a
+    // creation stopped in between left no data, and may be finished.
+    dir.kind = StoreDirectory::Kind::kUnfinishedCreation;
+  } else {
+    dir.kind = StoreDirectory::Kind::kMissingCurrent;
+  }
+  return dir;
+}
+
+std::string DescribeRocksDbFiles(const std::vector<std::string>& names) {
+  std::vector<std::string> parts;
+  int64_t tables = 0, logs = 0, blobs = 0;
+  for (const std::string& name : names) {
+    if (absl::EndsWith(name, ".sst") || absl::EndsWith(name, ".ldb")) {
+      ++tables;
+    } else if (absl::EndsWith(name, ".log")) {
+      ++logs;
+    } else if (absl::EndsWith(name, ".blob")) {
+      ++blobs;
+    } else {
+      parts.push_back(name);
+    }
+  }
+  auto count = [&](int64_t n, absl::string_view one, absl::string_view many) {
+    if (n > 0) parts.push_back(absl::StrCat(n, " ", n == 1 ? one : many));
+  };
+  count(tables, "table file (*.sst)", "table files (*.sst)");
+  count(logs, "write-ahead log (*.log)", "write-ahead logs (*.log)");
+  count(blobs, "blob file (*.blob)", "blob files (*.blob)");
+  if (parts.size() <= 1) return absl::StrJoin(parts, "");
+  std::string last = parts.back();
+  parts.pop_back();
+  return absl::StrCat(absl::StrJoin(parts, ", "), " and ", last);
+}
+
+absl::Status MissingCurrentError(absl::string_view context,
+                                 const StoreDirectory& dir) {
+  return absl::DataLossError(absl::StrCat(
+      context,
+      " is a damaged store, not a new one: its CURRENT file (which names "
+      "the live MANIFEST) is missing, but it holds ",
+      DescribeRocksDbFiles(dir.rocksdb_files),
+      ". Nothing was changed. Recover what can be recovered into a new "
+      "directory with `sessionlog repair`, which never writes the damaged "
+      "store, or restore the store from a backup"));
+}
+
+}  // namespace sessionlog
