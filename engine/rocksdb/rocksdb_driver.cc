@@ -246,8 +246,11 @@ absl::Status RocksDbDriver::ReadMeta() {
   s = db_->Get(rocksdb::ReadOptions(), cf_[kMeta], keys::kNextHandleKey,
                &value);
   uint64_t stored = 0;
-  if (s.ok() && keys::DecodeFixed64(value, &stored))
+  if (s.ok() && keys::DecodeFixed64(value, &stored)) {
     next = std::max(next, stored);
+  } else if (!s.ok() && !s.IsNotFound()) {
+    return Status(s, "read the handle counter");
+  }
   {
     std::unique_ptr<rocksdb::Iterator> it(
         db_->NewIterator(rocksdb::ReadOptions(), cf_[kHandles]));

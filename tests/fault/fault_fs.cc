@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <functional>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -27,6 +29,10 @@ absl::string_view OpName(FaultFs::Op op) {
       return "Rename";
     case FaultFs::Op::kClose:
       return "Close";
+    case FaultFs::Op::kRead:
+      return "Read";
+    case FaultFs::Op::kAnyWrite:
+      return "AnyWrite";
   }
   return "?";
 }
@@ -132,6 +138,79 @@ class FaultFs::Directory : public rocksdb::FSDirectoryWrapper {
   const std::string name_;
 };
 
+// Reads of a table (random access), failed when the fault says so.
+class FaultFs::RandomAccessFile
+    : public rocksdb::FSRandomAccessFileOwnerWrapper {
+ public:
+  RandomAccessFile(FaultFs* fs, std::string fname,
+                   std::unique_ptr<rocksdb::FSRandomAccessFile> target)
+      : FSRandomAccessFileOwnerWrapper(std::move(target)),
+        fs_(fs),
+        fname_(std::move(fname)) {}
+
+  IOStatus Read(uint64_t offset, size_t n, const IOOptions& options,
+                Slice* result, char* scratch,
+                IODebugContext* dbg) const override {
+    IOStatus s = fs_->MaybeFail(Op::kRead, fname_);
+    if (!s.ok()) return s;
+    return target()->Read(offset, n, options, result, scratch, dbg);
+  }
+  // One call, one read: all of its requests fail together.
+  IOStatus MultiRead(rocksdb::FSReadRequest* reqs, size_t num_reqs,
+                     const IOOptions& options, IODebugContext* dbg) override {
+    IOStatus s = fs_->MaybeFail(Op::kRead, fname_);
+    if (s.ok()) return target()->MultiRead(reqs, num_reqs, options, dbg);
+    for (size_t i = 0; i < num_reqs; ++i) reqs[i].status = s;
+    return s;
+  }
+  IOStatus ReadAsync(
+      rocksdb::FSReadRequest& req, const IOOptions& options,
+      std::function<void(const rocksdb::FSReadRequest&, void*)> cb,
+      void* cb_arg, void** io_handle, rocksdb::IOHandleDeleter* del_fn,
+      IODebugContext* dbg) override {
+    IOStatus s = fs_->MaybeFail(Op::kRead, fname_);
+    if (s.ok()) {
+      return target()->ReadAsync(req, options, cb, cb_arg, io_handle, del_fn,
+                                 dbg);
+    }
+    req.status = s;  // As the synchronous default does.
+    cb(req, cb_arg);
+    return IOStatus::OK();
+  }
+
+ private:
+  FaultFs* const fs_;
+  const std::string fname_;
+};
+
+// Reads of CURRENT, MANIFESTs, logs and OPTIONS files (sequential).
+class FaultFs::SequentialFile : public rocksdb::FSSequentialFileOwnerWrapper {
+ public:
+  SequentialFile(FaultFs* fs, std::string fname,
+                 std::unique_ptr<rocksdb::FSSequentialFile> target)
+      : FSSequentialFileOwnerWrapper(std::move(target)),
+        fs_(fs),
+        fname_(std::move(fname)) {}
+
+  IOStatus Read(size_t n, const IOOptions& options, Slice* result,
+                char* scratch, IODebugContext* dbg) override {
+    IOStatus s = fs_->MaybeFail(Op::kRead, fname_);
+    if (!s.ok()) return s;
+    return target()->Read(n, options, result, scratch, dbg);
+  }
+  IOStatus PositionedRead(uint64_t offset, size_t n, const IOOptions& options,
+                          Slice* result, char* scratch,
+                          IODebugContext* dbg) override {
+    IOStatus s = fs_->MaybeFail(Op::kRead, fname_);
+    if (!s.ok()) return s;
+    return target()->PositionedRead(offset, n, options, result, scratch, dbg);
+  }
+
+ private:
+  FaultFs* const fs_;
+  const std::string fname_;
+};
+
 FaultFs::FaultFs() : FaultFs(rocksdb::FileSystem::Default()) {}
 
 FaultFs::FaultFs(const std::shared_ptr<rocksdb::FileSystem>& target)
@@ -209,13 +288,21 @@ IOStatus FaultFs::DeadMachineError(const std::string& fname) const {
 
 IOStatus FaultFs::MaybeFail(Op op, const std::string& fname) {
   absl::MutexLock lock(&mu_);
-  if (!active_) return DeadMachineError(fname);
+  const bool write = op != Op::kRead;
+  if (!active_ && write) return DeadMachineError(fname);
   if (fault_armed_ && !fault_.file_suffix.empty() &&
       !absl::EndsWith(fname, fault_.file_suffix)) {
     return IOStatus::OK();
   }
   int64_t calls = ++calls_[static_cast<int>(op)];
-  if (!fault_armed_ || op != fault_.op) return IOStatus::OK();
+  if (write) {
+    const int64_t any_write = ++calls_[static_cast<int>(Op::kAnyWrite)];
+    if (fault_armed_ && fault_.op == Op::kAnyWrite) calls = any_write;
+  }
+  if (!fault_armed_ ||
+      (op != fault_.op && !(write && fault_.op == Op::kAnyWrite))) {
+    return IOStatus::OK();
+  }
   bool fail =
       calls == fault_.nth ||
       (fault_.persistence == Persistence::kPersistent && calls > fault_.nth);
@@ -323,6 +410,27 @@ IOStatus FaultFs::DeleteFile(const std::string& fname, const IOOptions& options,
   if (s.ok()) {
     absl::MutexLock lock(&mu_);
     files_.erase(fname);
+  }
+  return s;
+}
+
+IOStatus FaultFs::NewRandomAccessFile(
+    const std::string& fname, const FileOptions& options,
+    std::unique_ptr<rocksdb::FSRandomAccessFile>* result, IODebugContext* dbg) {
+  IOStatus s = target()->NewRandomAccessFile(fname, options, result, dbg);
+  if (s.ok()) {
+    *result =
+        std::make_unique<RandomAccessFile>(this, fname, std::move(*result));
+  }
+  return s;
+}
+
+IOStatus FaultFs::NewSequentialFile(
+    const std::string& fname, const FileOptions& options,
+    std::unique_ptr<rocksdb::FSSequentialFile>* result, IODebugContext* dbg) {
+  IOStatus s = target()->NewSequentialFile(fname, options, result, dbg);
+  if (s.ok()) {
+    *result = std::make_unique<SequentialFile>(this, fname, std::move(*result));
   }
   return s;
 }

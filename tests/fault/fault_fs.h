@@ -11,11 +11,15 @@
 //    system that can lose a rename (RocksDB's own FaultInjectionTestFS can).
 //
 //  * I/O errors. FailNth(op, k) makes the k-th call of one kind of operation
-//    (Append, Sync, Rename, Close), counted from the call to FailNth, return
-//    an error: IOError, or NoSpace to mimic ENOSPC. Transient (only the k-th
-//    call fails) or persistent (every call from the k-th on fails, as a dead
-//    disk does). An optional file-name filter restricts counting to, e.g.,
-//    the write-ahead log (".log").
+//    (Append, Sync, Rename, Close, Read), counted from the call to FailNth,
+//    return an error: IOError, or NoSpace to mimic ENOSPC. Transient (only the
+//    k-th call fails) or persistent (every call from the k-th on fails, as a
+//    dead disk does). kAnyWrite counts Append, Sync, Rename and Close calls
+//    together: persistent, every one of them fails from the k-th on. kRead is
+//    a read of a random-access file (tables: Read, MultiRead, ReadAsync) or
+//    of a sequential one (CURRENT, MANIFEST, logs, OPTIONS). An optional
+//    file-name filter restricts counting to, e.g., the write-ahead log
+//    (".log").
 //
 // Thread-safe: RocksDB calls a FileSystem from its background threads.
 
@@ -37,7 +41,8 @@ namespace sessionlog {
 
 class FaultFs : public rocksdb::FileSystemWrapper {
  public:
-  enum class Op { kAppend, kSync, kRename, kClose };
+  enum class Op { kAppend, kSync, kRename, kClose, kRead, kAnyWrite };
+  static constexpr int kOpCount = 6;
   enum class ErrorKind { kIoError, kNoSpace };
   enum class Persistence { kTransient, kPersistent };
 
@@ -115,12 +120,24 @@ class FaultFs : public rocksdb::FileSystemWrapper {
                                  const rocksdb::IOOptions& options,
                                  std::unique_ptr<rocksdb::FSDirectory>* result,
                                  rocksdb::IODebugContext* dbg) override;
+  rocksdb::IOStatus NewRandomAccessFile(
+      const std::string& fname, const rocksdb::FileOptions& options,
+      std::unique_ptr<rocksdb::FSRandomAccessFile>* result,
+      rocksdb::IODebugContext* dbg) override;
+  rocksdb::IOStatus NewSequentialFile(
+      const std::string& fname, const rocksdb::FileOptions& options,
+      std::unique_ptr<rocksdb::FSSequentialFile>* result,
+      rocksdb::IODebugContext* dbg) override;
 
  private:
   class File;
   class Directory;
+  class RandomAccessFile;
+  class SequentialFile;
   friend class File;
   friend class Directory;
+  friend class RandomAccessFile;
+  friend class SequentialFile;
 
   struct FileState {
     int64_t size = 0;    // Bytes appended so far.
@@ -141,7 +158,7 @@ class FaultFs : public rocksdb::FileSystemWrapper {
   absl::flat_hash_map<std::string, FileState> files_ ABSL_GUARDED_BY(mu_);
   bool fault_armed_ ABSL_GUARDED_BY(mu_) = false;
   Fault fault_ ABSL_GUARDED_BY(mu_);
-  int64_t calls_[4] ABSL_GUARDED_BY(mu_) = {0, 0, 0, 0};
+  int64_t calls_[kOpCount] ABSL_GUARDED_BY(mu_) = {};
   int64_t injected_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

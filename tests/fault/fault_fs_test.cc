@@ -141,5 +141,55 @@ TEST_F(FaultFsTest, ClearFaultRestoresWrites) {
   EXPECT_EQ(fs_->InjectedErrors(), 0);
 }
 
+// kAnyWrite counts every Append, Sync, Rename and Close together; persistent,
+// every one of them fails from the k-th on: writes and flushes alike.
+TEST_F(FaultFsTest, PersistentAnyWriteFailsEveryWriteFromTheNth) {
+  std::unique_ptr<rocksdb::DB> db;
+  ASSERT_TRUE(OpenDb(&db).ok());
+  fs_->FailNth({FaultFs::Op::kAnyWrite, 2, FaultFs::ErrorKind::kIoError,
+                FaultFs::Persistence::kPersistent, ""});
+  rocksdb::WriteOptions write;
+  EXPECT_TRUE(db->Put(write, "a", "1").ok());  // Append #1.
+  EXPECT_TRUE(db->Put(write, "b", "2").IsIOError());
+  EXPECT_FALSE(db->Put(write, "c", "3").ok());
+  EXPECT_FALSE(db->Flush(rocksdb::FlushOptions()).ok());
+  EXPECT_GE(fs_->InjectedErrors(), 1);
+  EXPECT_GE(fs_->Calls(FaultFs::Op::kAnyWrite), 2);
+}
+
+// Reads of tables (random access) and of the MANIFEST and logs (sequential)
+// fail; a read fault is never taken for missing data.
+TEST_F(FaultFsTest, FailsReadsOfTablesAndOfTheLog) {
+  {
+    std::unique_ptr<rocksdb::DB> db;
+    ASSERT_TRUE(OpenDb(&db).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "in-table", "1").ok());
+    ASSERT_TRUE(db->Flush(rocksdb::FlushOptions()).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "in-log", "2").ok());
+  }
+  // Every read fails: the open (CURRENT, MANIFEST, log) cannot succeed.
+  fs_->FailNth({FaultFs::Op::kRead, 1, FaultFs::ErrorKind::kIoError,
+                FaultFs::Persistence::kPersistent, ""});
+  std::unique_ptr<rocksdb::DB> db;
+  rocksdb::Status s = OpenDb(&db);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.ToString().find("fault injection: Read"), std::string::npos)
+      << s.ToString();
+  fs_->ClearFault();
+  ASSERT_TRUE(OpenDb(&db).ok());
+  // Reads of the table fail once open; nothing is cached yet.
+  fs_->FailNth({FaultFs::Op::kRead, 1, FaultFs::ErrorKind::kIoError,
+                FaultFs::Persistence::kPersistent, ".sst"});
+  rocksdb::ReadOptions no_cache;
+  no_cache.fill_cache = false;
+  std::string value;
+  s = db->Get(no_cache, "in-table", &value);
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_GE(fs_->Calls(FaultFs::Op::kRead), 1);
+  fs_->ClearFault();
+  EXPECT_TRUE(db->Get(no_cache, "in-table", &value).ok());
+  EXPECT_EQ(value, "1");
+}
+
 }  // namespace
 }  // namespace sessionlog
