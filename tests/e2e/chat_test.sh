@@ -14,7 +14,11 @@ tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# node is needed anyway (the scripted agent); it stands in for curl here.
+port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+http() {  # http METHOD URL [BODY]: the status code, or 000
+  node -e 'fetch(process.argv[2],{method:process.argv[1],headers:{"content-type":"application/json"},body:process.argv[3]}).then(r=>console.log(r.status),()=>console.log("000"))' "$@"
+}
 home="$tmp/home"
 mkdir -p "$home"
 server_pid=""
@@ -23,7 +27,7 @@ start_server() {
     --host 127.0.0.1 --port "$port" >>"$tmp/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 200); do
-    curl -sf "http://127.0.0.1:$port/v1/health" >/dev/null && return 0
+    [[ "$(http GET "http://127.0.0.1:$port/v1/health")" == 200 ]] && return 0
     sleep 0.05
   done
   cat "$tmp/server.log"; fail "server did not start"
@@ -47,8 +51,8 @@ cleanup() {
 trap cleanup EXIT
 
 start_server
-curl -sf -X POST "http://127.0.0.1:$port/v1/agents/mock/install" \
-  -H 'content-type: application/json' -d '{}' >/dev/null
+[[ "$(http POST "http://127.0.0.1:$port/v1/agents/mock/install" '{}')" == 200 ]] ||
+  fail "installing the mock agent failed"
 bash "$install_agent" "$home"
 url="http://127.0.0.1:$port"
 db="rocksdb:$tmp/store"
