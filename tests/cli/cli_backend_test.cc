@@ -224,6 +224,27 @@ TEST_P(CliBackendTest, MigrateCopiesEverythingAndIsIdempotent) {
   EXPECT_EQ(RunCli({"migrate", "--from", db_}).exit_code, kUsage);
 }
 
+// The same store under another spelling of its URI is still itself: a
+// migration onto it is refused and changes nothing.
+TEST_P(CliBackendTest, MigrateRefusesTheSameStoreUnderAnotherSpelling) {
+  ImportFixture();
+  std::string other;
+  if (backend_ == "rocksdb") other = db_ + "/";
+  if (backend_ == "sqlite") {
+    size_t slash = db_.rfind('/');
+    other = db_.substr(0, slash) + "/." + db_.substr(slash);
+  }
+  if (backend_ == "postgres") {
+    other = db_ + (db_.find('?') == std::string::npos ? "?" : "&") +
+            "application_name=another-spelling";
+  }
+  std::string before = Run({"export"}).out;
+  CliResult r = RunCli(WithStore({"migrate", "--from", db_, "--to", other}));
+  EXPECT_EQ(r.exit_code, kUsage) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("name the same store"));
+  EXPECT_EQ(Run({"export"}).out, before);
+}
+
 TEST_P(CliBackendTest, CompactKeepsTheDataAndReportsSizes) {
   ImportFixture();
   Json json = ParseJson(Run({"compact", "--json"}));

@@ -5,20 +5,78 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "engine/open.h"
 #include "tools/sessionlog/commands.h"
 #include "tools/sessionlog/demo_data.h"
+#include "tools/sessionlog/store_location.h"
 
 namespace sessionlog {
 namespace cli {
 namespace {
 
+absl::Status Refuse(absl::string_view uri, absl::string_view what) {
+  return UsageError(absl::StrCat(
+      Printable(uri), " ", what,
+      "; demo writes only to a path with nothing there, an empty directory or "
+      "file, or an empty store, so that it can neither evict nor mix with "
+      "real sessions: give a fresh --db, or omit --db for a temporary store"));
+}
+
+// The demo writes under its own limits and ids into whatever --db names, so
+// it may only write where there is nothing to lose: nothing at the path, an
+// empty directory (rocksdb:) or empty file (sqlite:), or a store with no
+// session and no event.
+absl::Status CheckNothingToLose(const Context& ctx, absl::string_view uri,
+                                const StoreUri& parsed) {
+  std::optional<bool> exists = LocationExists(parsed);
+  if (exists == false) return absl::OkStatus();
+  if (exists == true) {
+    std::error_code error;
+    const std::filesystem::path path(parsed.location);
+    if (std::filesystem::is_directory(path, error) &&
+        std::filesystem::is_empty(path, error) && !error) {
+      return absl::OkStatus();
+    }
+    if (parsed.scheme == StoreUri::Scheme::kSqlite &&
+        std::filesystem::is_regular_file(path, error) &&
+        std::filesystem::file_size(path, error) == 0 && !error) {
+      return absl::OkStatus();
+    }
+  }
+  auto store = ctx.OpenStore(uri, StoreAccess::kRead);
+  if (!store.ok()) {
+    if (!absl::IsNotFound(store.status())) return store.status();
+    // No tables yet in a Postgres schema is a fresh store; a path that
+    // holds something other than a store is not.
+    if (exists == true) return Refuse(uri, "is not empty and holds no store");
+    return absl::OkStatus();
+  }
+  absl::StatusOr<Page<SessionRecord>> first = (*store)->ListSessions({"", 1});
+  absl::StatusOr<DriverStats> stats = (*store)->Stats();
+  if (!first.ok() || !stats.ok()) {
+    return Refuse(
+        uri,
+        absl::StrCat("cannot be checked for data (",
+                     (first.ok() ? stats.status() : first.status()).message(),
+                     ")"));
+  }
+  if (!first->items.empty() || stats->sessions > 0 || stats->events > 0) {
+    return Refuse(uri, absl::StrCat("holds ", stats->sessions, " sessions and ",
+                                    stats->events_is_estimate ? "about " : "",
+                                    stats->events, " events"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RunDemo(Context& ctx) {
   int64_t default_start = absl::ToUnixMillis(absl::Now()) - 3600 * 1000;
-  absl::StatusOr<int64_t> start = ctx.IntFlag("at", default_start);
+  // Up to the latest time JavaScript's Date can hold.
+  absl::StatusOr<int64_t> start =
+      ctx.IntFlag("at", default_start, 0, 8'640'000'000'000'000);
   if (!start.ok()) return start.status();
 
   std::string uri;
@@ -45,16 +103,11 @@ absl::Status RunDemo(Context& ctx) {
   std::vector<DemoSession> sessions = MakeDemoSessions(*start);
   int64_t events = 0;
   {
+    if (absl::Status s = CheckNothingToLose(ctx, uri, *parsed); !s.ok()) {
+      return s;
+    }
     auto store = ctx.OpenStore(uri, StoreAccess::kCreate);
     if (!store.ok()) return store.status();
-    // The demo's ids are fixed, so a second run into the same store would
-    // collide with the first one's events (same index, other time).
-    if ((*store)->GetSession(kDemoReplaySession).ok()) {
-      return UsageError(absl::StrCat(uri,
-                                     " already holds the demo sessions; give "
-                                     "a fresh --db, or omit --db for a "
-                                     "temporary store"));
-    }
     for (const DemoSession& session : sessions) {
       if (absl::Status s = (*store)->UpdateSession(session.record); !s.ok()) {
         return s;
@@ -83,7 +136,7 @@ absl::Status RunDemo(Context& ctx) {
   reopened.db = uri;
   const Style& style = ctx.style;
   ctx.out << "Wrote " << sessions.size() << " sessions (" << events
-          << " events) to " << uri
+          << " events) to " << Printable(uri)
           << ", closed the store and reopened it read-only.\n\n"
           << style.Bold("Sessions") << " (sessionlog ls)\n";
   if (absl::Status s = RunSubcommand(ctx, kLsCommand, {}, reopened); !s.ok()) {
@@ -111,7 +164,7 @@ absl::Status RunDemo(Context& ctx) {
   ctx.out << "\nExplore it:\n";
   for (const char* command : {"ls", "show review-pr-142", "events mock-echo",
                               "stats", "verify", "export > demo.jsonl"}) {
-    ctx.out << "  sessionlog --db " << uri << " " << command << "\n";
+    ctx.out << "  sessionlog --db " << Printable(uri) << " " << command << "\n";
   }
   return absl::OkStatus();
 }

@@ -10,33 +10,36 @@ namespace {
 
 absl::Status RunEvents(Context& ctx) {
   const std::string& id = ctx.arg(0);
-  absl::StatusOr<int64_t> from = ctx.IntFlag("from", 0);
+  // The range of eventIndex, so that past it is an error, not an empty page.
+  absl::StatusOr<int64_t> from = ctx.IntFlag("from", 0, 0, kMaxSafeInteger);
   if (!from.ok()) return from.status();
-  absl::StatusOr<int64_t> limit = ctx.IntFlag("limit", 0);
+  absl::StatusOr<int64_t> limit = ctx.IntFlag("limit", kAllRows);
   if (!limit.ok()) return limit.status();
 
-  Table table(EventTableHeaders(), EventTableAligns());
+  Table table = EventTable(ctx.Has("wide"));
   OrderedJson json = OrderedJson::array();
   int64_t shown = 0;
+  bool any = false;  // Whether the session has an event (shown or not).
   EventWalkOptions walk;
-  if (ctx.Has("from") && *from > 0) walk.after_index = *from - 1;
+  if (*from > 0) walk.after_index = *from - 1;
   absl::Status s = ForEachEvent(
       ctx.store(), id,
       [&](const SessionEvent& event) {
-        if (*limit > 0 && shown >= *limit) {
+        any = true;
+        if (shown >= *limit) {
           return absl::CancelledError("limit reached");
         }
         ++shown;
         if (ctx.json()) {
           json.push_back(ToJsonValue(event));
         } else {
-          table.AddRow(EventTableRow(event, ctx.style, ctx.Has("wide")));
+          AddEventRow(table, event);
         }
         return absl::OkStatus();
       },
       walk);
   if (!s.ok() && !absl::IsCancelled(s)) return s;
-  if (shown == 0) {
+  if (!any) {
     // An unknown session has no events; say so rather than print nothing,
     // unless the session exists and is merely empty (or past --from).
     absl::StatusOr<SessionRecord> record = ctx.store().GetSession(id);

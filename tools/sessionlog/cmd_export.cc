@@ -3,11 +3,12 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "schema/json_codec.h"
 #include "tools/sessionlog/command.h"
+#include "tools/sessionlog/output_file.h"
 #include "tools/sessionlog/progress.h"
 
 namespace sessionlog {
@@ -16,16 +17,24 @@ namespace {
 
 absl::Status RunExport(Context& ctx) {
   SessionPersistDriver& store = ctx.store();
-  std::ofstream file;
+  // --output FILE appears whole or not at all; "-" is stdout.
+  std::unique_ptr<ReplacingFile> file;
   std::ostream* out = &ctx.out;
-  if (auto path = ctx.Get("output")) {
-    file.open(*path, std::ios::out | std::ios::trunc | std::ios::binary);
-    if (!file) {
-      return absl::UnknownError(absl::StrCat("cannot write --output ", *path,
-                                             ": ", std::strerror(errno)));
-    }
-    out = &file;
+  const std::string path = ctx.Get("output").value_or("-");
+  if (path != "-") {
+    absl::StatusOr<std::unique_ptr<ReplacingFile>> created =
+        ReplacingFile::Create(path);
+    if (!created.ok()) return created.status();
+    file = *std::move(created);
+    out = &file->stream();
   }
+  // Stops the walk as soon as the output takes no more.
+  auto written = [&]() -> absl::Status {
+    if (*out) return absl::OkStatus();
+    if (!file) return CheckOutput(*out);
+    return absl::UnknownError(absl::StrCat("cannot write --output ", path, ": ",
+                                           std::strerror(errno)));
+  };
 
   absl::StatusOr<DriverStats> stats = store.Stats();
   if (!stats.ok()) return stats.status();
@@ -35,7 +44,7 @@ absl::Status RunExport(Context& ctx) {
       *out << JsonLineToJson(event) << "\n";
       ++events;
       progress.Add(1);
-      return absl::OkStatus();
+      return written();
     });
   };
 
@@ -58,6 +67,7 @@ absl::Status RunExport(Context& ctx) {
     s = ForEachSession(store, [&](const SessionRecord& record) {
       *out << JsonLineToJson(record) << "\n";
       ++sessions;
+      if (absl::Status w = written(); !w.ok()) return w;
       return write_events(record.id, progress);
     });
     if (s.ok() && !stats->events_is_estimate && stats->events > events) {
@@ -68,10 +78,10 @@ absl::Status RunExport(Context& ctx) {
     }
   }
   if (!s.ok()) return s;
-  out->flush();
-  if (!*out) {
-    return absl::UnknownError(
-        "writing the output failed (disk full or pipe closed?)");
+  if (file) {
+    if (absl::Status c = file->Commit(); !c.ok()) return c;
+  } else if (absl::Status c = CheckOutput(*out); !c.ok()) {
+    return c;
   }
   if (ctx.options.progress) {
     ctx.err << "exported " << sessions << " sessions, " << events
@@ -97,7 +107,9 @@ extern const Command kExportCommand = {
     "which writes that id's record\n(if any) and its events.\n\nThe store "
     "is opened read-only; `sessionlog import` reads the output back.",
     {{"session", "ID", "export only this session"},
-     {"output", "FILE", "write to FILE instead of stdout"}},
+     {"output", "FILE",
+      "write to FILE instead of stdout (- is stdout); FILE is replaced only "
+      "once the export is complete"}},
     {"export > backup.jsonl", "export --session fix-flaky-test",
      "--db rocksdb:./a export | sessionlog --db rocksdb:./b import -"},
     0,

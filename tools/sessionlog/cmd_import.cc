@@ -82,6 +82,47 @@ class Importer {
   int64_t events_ = 0;
 };
 
+// The longest line import reads. A valid line is bounded: an event's payload
+// is at most 4 MiB (DriverOptions::max_payload_bytes) and a record's JSON
+// fields 1 MiB each, and even written entirely as \uXXXX escapes (6 bytes a
+// byte) a line stays under 25 MiB. So a longer line cannot be valid, and is
+// refused as soon as it is this long, without reading the rest of it.
+constexpr size_t kMaxLineBytes = 32 << 20;
+
+// Lines of at most kMaxLineBytes, read in chunks, so that memory stays
+// bounded whatever the input (a file without newlines, /dev/zero).
+class LineReader {
+ public:
+  explicit LineReader(std::istream& in) : in_(in), chunk_(64 << 10) {}
+
+  enum class Result { kLine, kEnd, kTooLong };
+  // The next line, without its newline.
+  Result Next(std::string* line) {
+    line->clear();
+    while (true) {
+      in_.getline(chunk_.data(), static_cast<std::streamsize>(chunk_.size()));
+      if (in_.bad()) return Result::kEnd;  // The caller reports it.
+      size_t got = static_cast<size_t>(in_.gcount());
+      bool full = in_.fail() && !in_.eof() && !in_.bad() && got > 0;
+      bool ended_line = !in_.fail() && !in_.eof();  // The newline was read.
+      size_t stored = ended_line && got > 0 ? got - 1 : got;
+      if (line->size() + stored > kMaxLineBytes) return Result::kTooLong;
+      line->append(chunk_.data(), stored);
+      if (full) {
+        in_.clear();  // The line goes on past this chunk.
+        continue;
+      }
+      if (ended_line) return Result::kLine;
+      // The end of input (or an error, which the caller checks).
+      return got > 0 || !line->empty() ? Result::kLine : Result::kEnd;
+    }
+  }
+
+ private:
+  std::istream& in_;
+  std::vector<char> chunk_;
+};
+
 bool StdinIsRegularFile() {
   struct stat st;
   return fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode);
@@ -117,13 +158,23 @@ absl::Status RunImport(Context& ctx) {
   // then what was read is written at once rather than held for a full batch,
   // so readers of the store see it.
   const bool streaming = source == "-" && !StdinIsRegularFile();
+  LineReader reader(*in);
   while (s.ok()) {
     if (streaming && in->rdbuf()->in_avail() <= 0) {
       s = importer.FlushEvents(&bad_line);
       if (!s.ok()) break;
     }
-    if (!std::getline(*in, text)) break;
+    LineReader::Result read = reader.Next(&text);
+    if (read == LineReader::Result::kEnd) break;
     ++line;
+    if (read == LineReader::Result::kTooLong) {
+      s = absl::InvalidArgumentError(absl::StrCat(
+          "the line is longer than ", kMaxLineBytes >> 20,
+          " MiB, more than any valid line can be (an event's payload is at "
+          "most 4 MiB); nothing after this line was read"));
+      bad_line = line;
+      break;
+    }
     bytes += static_cast<int64_t>(text.size()) + 1;
     progress.Update(bytes);
     if (absl::StripAsciiWhitespace(text).empty()) continue;

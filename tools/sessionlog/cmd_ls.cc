@@ -8,18 +8,22 @@ namespace sessionlog {
 namespace cli {
 namespace {
 
+// Agent names are free text of up to 4 KiB; ids are shown whole.
+constexpr size_t kAgentColumnWidth = 32;
+
 absl::Status RunLs(Context& ctx) {
-  absl::StatusOr<int64_t> limit = ctx.IntFlag("limit", 0);
+  absl::StatusOr<int64_t> limit = ctx.IntFlag("limit", kAllRows);
   if (!limit.ok()) return limit.status();
   Table table(
       {"ID", "AGENT", "CREATED", "DESTROYED", "EVENTS", "LAST ACTIVITY"},
       {Table::Align::kLeft, Table::Align::kLeft, Table::Align::kLeft,
        Table::Align::kLeft, Table::Align::kRight, Table::Align::kLeft});
+  table.SetMaxWidth(1, kAgentColumnWidth);
   OrderedJson json = OrderedJson::array();
   int64_t shown = 0;
   absl::Status s =
       ForEachSession(ctx.store(), [&](const SessionRecord& record) {
-        if (*limit > 0 && shown >= *limit) {
+        if (shown >= *limit) {
           return absl::CancelledError("limit reached");
         }
         ++shown;

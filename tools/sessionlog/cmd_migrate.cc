@@ -4,6 +4,7 @@
 #include "tools/migrate/migrate.h"
 #include "tools/sessionlog/command.h"
 #include "tools/sessionlog/progress.h"
+#include "tools/sessionlog/store_location.h"
 
 namespace sessionlog {
 namespace cli {
@@ -15,8 +16,18 @@ absl::Status RunMigrate(Context& ctx) {
   if (!from || !to) {
     return UsageError("both --from URI and --to URI are required");
   }
-  if (*from == *to) {
-    return UsageError("--from and --to name the same store");
+  // Copying a store onto itself would rewrite the limits its writer
+  // recorded (the destination is opened with limits off), so the same store
+  // under any other spelling is refused too.
+  absl::StatusOr<bool> same = *from == *to ? true : SameStore(*from, *to);
+  if (!same.ok()) {
+    return WithExitCode(same.status(), absl::IsInvalidArgument(same.status())
+                                           ? kExitUsage
+                                           : kExitStoreUnavailable);
+  }
+  if (*same) {
+    return UsageError(absl::StrCat("--from ", *from, " and --to ", *to,
+                                   " name the same store"));
   }
   // The source is read with its own limits (or the flags'), so that events
   // its writer already trimmed are not copied; the destination takes

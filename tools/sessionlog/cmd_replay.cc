@@ -1,6 +1,8 @@
 // sessionlog replay ID: the text the SDK injects when it restores a session.
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "schema/replay.h"
 #include "tools/sessionlog/command.h"
 
@@ -10,20 +12,16 @@ namespace {
 
 absl::Status RunReplay(Context& ctx) {
   const std::string& id = ctx.arg(0);
+  // The ranges ReplayTextForSession takes.
   absl::StatusOr<int64_t> max_events =
-      ctx.IntFlag("max-events", kDefaultReplayMaxEvents);
+      ctx.IntFlag("max-events", kDefaultReplayMaxEvents, 1, kMaxPageLimit);
   if (!max_events.ok()) return max_events.status();
   absl::StatusOr<int64_t> max_chars =
-      ctx.IntFlag("max-chars", kDefaultReplayMaxChars);
+      ctx.IntFlag("max-chars", kDefaultReplayMaxChars, 1);
   if (!max_chars.ok()) return max_chars.status();
   absl::StatusOr<std::optional<std::string>> text =
       ReplayTextForSession(ctx.store(), id, *max_events, *max_chars);
-  if (!text.ok()) {
-    if (absl::IsInvalidArgument(text.status())) {
-      return WithExitCode(text.status(), kExitUsage);
-    }
-    return text.status();
-  }
+  if (!text.ok()) return text.status();
   if (!*text) {
     absl::StatusOr<SessionRecord> record = ctx.store().GetSession(id);
     if (!record.ok() && absl::IsNotFound(record.status())) {
@@ -37,8 +35,15 @@ absl::Status RunReplay(Context& ctx) {
   OrderedJson json;
   json["sessionId"] = id;
   json["text"] = *text ? OrderedJson(**text) : OrderedJson(nullptr);
-  std::string human = text->value_or("");
-  if (!human.empty() && human.back() != '\n') human += "\n";
+  // The SDK's text, line by line; JSON has escaped the C0 controls in it,
+  // but not DEL or the C1 controls, which Printable does (--json is exact).
+  std::string human;
+  if (*text) {
+    for (absl::string_view line : absl::StrSplit(**text, '\n')) {
+      absl::StrAppend(&human, Printable(line), "\n");
+    }
+    if (absl::EndsWith(**text, "\n")) human.pop_back();
+  }
   ctx.Print(json, human);
   return absl::OkStatus();
 }

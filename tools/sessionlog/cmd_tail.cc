@@ -18,16 +18,11 @@ void OnSignal(int) { g_stop = 1; }
 
 absl::Status RunTail(Context& ctx) {
   const std::string& id = ctx.arg(0);
-  absl::StatusOr<int64_t> lines = ctx.IntFlag("lines", 10);
+  absl::StatusOr<int64_t> lines = ctx.IntFlag("lines", 10, 0, kMaxPageLimit);
   if (!lines.ok()) return lines.status();
-  if (*lines > kMaxPageLimit) {
-    return UsageError(
-        absl::StrCat("--lines ", *lines, ": at most ", kMaxPageLimit));
-  }
-  absl::StatusOr<int64_t> interval = ctx.IntFlag("interval", 500);
-  if (!interval.ok() || *interval < 1) {
-    return UsageError("--interval: expected a positive number of ms");
-  }
+  absl::StatusOr<int64_t> interval =
+      ctx.IntFlag("interval", 500, 1, 24 * 3600 * 1000);
+  if (!interval.ok()) return interval.status();
   const bool follow = ctx.Has("follow");
   const bool wide = ctx.Has("wide");
 
@@ -57,8 +52,8 @@ absl::Status RunTail(Context& ctx) {
       }
     }
   }
-  ctx.out.flush();
   if (!follow) return absl::OkStatus();
+  if (absl::Status s = CheckOutput(ctx.out); !s.ok()) return s;
 
   g_stop = 0;
   std::signal(SIGINT, OnSignal);
@@ -76,7 +71,8 @@ absl::Status RunTail(Context& ctx) {
     if (absl::Status s = ForEachEvent(ctx.store(), id, print, walk); !s.ok()) {
       return s;
     }
-    ctx.out.flush();
+    // Following into a pipe or file that takes no more ends here.
+    if (absl::Status s = CheckOutput(ctx.out); !s.ok()) return s;
   }
   return absl::OkStatus();
 }

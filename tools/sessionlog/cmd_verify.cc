@@ -180,8 +180,10 @@ absl::Status PrintReport(Context& ctx, const Report& report) {
     list.push_back(std::move(item));
     absl::StrAppend(
         &human, ctx.style.Red("problem"), ": ",
-        f.session.empty() ? "" : absl::StrCat("session \"", f.session, "\": "),
-        f.message, "\n");
+        f.session.empty()
+            ? ""
+            : absl::StrCat("session \"", Printable(f.session), "\": "),
+        Printable(f.message), "\n");
   }
   json["findings"] = std::move(list);
   absl::StrAppend(

@@ -1,13 +1,16 @@
 #include "tools/sessionlog/command.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/open.h"
+#include "tools/sessionlog/store_location.h"
 
 namespace sessionlog {
 namespace cli {
@@ -172,6 +175,7 @@ int ExitCodeOf(const absl::Status& status) {
     case absl::StatusCode::kFailedPrecondition:
     case absl::StatusCode::kDataLoss:
     case absl::StatusCode::kUnimplemented:
+    case absl::StatusCode::kPermissionDenied:
       return kExitStoreUnavailable;
     default:
       return kExitFailure;
@@ -196,7 +200,8 @@ absl::StatusOr<int64_t> Context::IntFlag(absl::string_view flag,
   int64_t value = 0;
   if (!absl::SimpleAtoi(*text, &value) || value < min || value > max) {
     return UsageError(absl::StrCat("--", flag, "=", *text,
-                                   ": expected a non-negative integer"));
+                                   ": expected an integer from ", min, " to ",
+                                   max));
   }
   return value;
 }
@@ -221,28 +226,38 @@ absl::Status Context::ReopenStore() {
 absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Context::OpenStore(
     absl::string_view uri, StoreAccess access,
     const DriverOptions& driver) const {
+  // Every command answers the same about a store it cannot open: 2 for a
+  // malformed URI or options, 3 for anything about the store itself.
+  absl::StatusOr<StoreUri> parsed = ParseStoreUri(uri);
+  if (!parsed.ok()) return WithExitCode(parsed.status(), kExitUsage);
+  if (absl::Status s = CheckLocation(*parsed, uri); !s.ok()) {
+    return WithExitCode(s, kExitStoreUnavailable);
+  }
   DriverOptions opened = driver;
   opened.create_if_missing = access == StoreAccess::kCreate;
   opened.read_only = access == StoreAccess::kRead;
   absl::StatusOr<std::unique_ptr<SessionPersistDriver>> store =
       Open(uri, opened);
-  if (!store.ok() && store.status().code() == absl::StatusCode::kNotFound) {
-    return absl::NotFoundError(
-        absl::StrCat(store.status().message(),
+  if (store.ok()) return store;
+  absl::Status s = store.status();
+  if (absl::IsInvalidArgument(s)) return WithExitCode(s, kExitUsage);
+  if (absl::IsNotFound(s)) {
+    s = absl::NotFoundError(
+        absl::StrCat(s.message(),
                      "; check --db, or create one with `sessionlog import` "
                      "or `sessionlog demo --db URI`"));
   }
-  return store;
+  return WithExitCode(s, kExitStoreUnavailable);
 }
 
 void Context::PrintError(absl::string_view message) const {
   err << "sessionlog " << command.name << ": " << style.Red("error") << ": "
-      << message << "\n";
+      << Printable(message) << "\n";
 }
 
 void Context::Warn(absl::string_view message) const {
   err << "sessionlog " << command.name << ": " << style.Yellow("warning")
-      << ": " << message << "\n";
+      << ": " << Printable(message) << "\n";
 }
 
 absl::Status RunCommand(Context& ctx) {
@@ -305,15 +320,19 @@ void PrintMainHelp(std::ostream& out) {
          "problems.\n";
 }
 
-int RunMain(const std::vector<std::string>& argv, std::ostream& out,
-            std::ostream& err, std::istream& in, bool stdout_tty,
-            bool stderr_tty) {
+namespace {
+
+// Everything RunMain does but the final check of stdout. `name` gets the
+// command's name once it is known, for that check's message.
+int RunCommandLine(const std::vector<std::string>& argv, std::ostream& out,
+                   std::ostream& err, std::istream& in, bool stdout_tty,
+                   bool stderr_tty, std::string& name) {
   std::optional<size_t> word = FindCommandWord(argv);
   const Command* command = nullptr;
   std::vector<std::string> rest = argv;
   if (word) {
-    std::string name = argv[*word];
-    if (name == "help") {  // "sessionlog help ls" is "sessionlog ls --help".
+    std::string typed = argv[*word];
+    if (typed == "help") {  // "sessionlog help ls" is "sessionlog ls --help".
       rest.erase(rest.begin() + *word);
       std::optional<size_t> next = FindCommandWord(rest);
       if (!next) {
@@ -322,21 +341,23 @@ int RunMain(const std::vector<std::string>& argv, std::ostream& out,
       }
       rest.push_back("--help");
       word = next;
-      name = rest[*word];
+      typed = rest[*word];
     }
-    command = FindCommand(name);
+    command = FindCommand(typed);
     if (command == nullptr) {
-      err << "sessionlog: error: unknown command \"" << name << "\"";
+      err << "sessionlog: error: unknown command \"" << Printable(typed)
+          << "\"";
       const Command* nearest = nullptr;
       size_t best = 3;  // Suggest only near misses.
       for (const Command* candidate : AllCommands()) {
-        size_t d = EditDistance(name, candidate->name);
+        size_t d = EditDistance(typed, candidate->name);
         if (d < best) best = d, nearest = candidate;
       }
       if (nearest) err << "; did you mean \"" << nearest->name << "\"?";
       err << "\nRun `sessionlog --help` for the list of commands.\n";
       return kExitUsage;
     }
+    name = command->name;
     rest.erase(rest.begin() + *word);
   }
   std::vector<FlagSpec> flags = GlobalFlags();
@@ -348,8 +369,8 @@ int RunMain(const std::vector<std::string>& argv, std::ostream& out,
                                  : std::string("sessionlog");
   absl::StatusOr<Args> args = ParseArgs(rest, flags);
   if (!args.ok()) {
-    err << prefix << ": error: " << args.status().message() << "\nRun `"
-        << prefix << " --help` for usage.\n";
+    err << prefix << ": error: " << Printable(args.status().message())
+        << "\nRun `" << prefix << " --help` for usage.\n";
     return kExitUsage;
   }
   if (command == nullptr) {
@@ -368,7 +389,7 @@ int RunMain(const std::vector<std::string>& argv, std::ostream& out,
   if (n < command->min_positional || n > command->max_positional) {
     if (n > command->max_positional) {
       err << prefix << ": error: unexpected argument \""
-          << args->positional()[command->max_positional] << "\"";
+          << Printable(args->positional()[command->max_positional]) << "\"";
     } else {
       err << prefix << ": error: missing argument";
     }
@@ -378,7 +399,8 @@ int RunMain(const std::vector<std::string>& argv, std::ostream& out,
   absl::StatusOr<GlobalOptions> options =
       ResolveGlobalOptions(*args, stdout_tty, stderr_tty);
   if (!options.ok()) {
-    err << prefix << ": error: " << options.status().message() << "\n";
+    err << prefix << ": error: " << Printable(options.status().message())
+        << "\n";
     return kExitUsage;
   }
   Context ctx(out, err, in, *command, *std::move(options), *std::move(args));
@@ -387,6 +409,34 @@ int RunMain(const std::vector<std::string>& argv, std::ostream& out,
     ctx.PrintError(status.message());
   }
   return ExitCodeOf(status);
+}
+
+}  // namespace
+
+absl::Status CheckOutput(std::ostream& out) {
+  errno = 0;
+  out.flush();
+  if (out) return absl::OkStatus();
+  int error = errno;
+  return absl::UnknownError(absl::StrCat(
+      "cannot write the output",
+      error != 0 ? absl::StrCat(": ", std::strerror(error)) : std::string(),
+      " (some of it may be missing)"));
+}
+
+int RunMain(const std::vector<std::string>& argv, std::ostream& out,
+            std::ostream& err, std::istream& in, bool stdout_tty,
+            bool stderr_tty) {
+  std::string name;
+  int code = RunCommandLine(argv, out, err, in, stdout_tty, stderr_tty, name);
+  // Output that did not reach its destination is a failure, whatever the
+  // command did: a script must not take a truncated listing for a whole one.
+  if (absl::Status s = CheckOutput(out); !s.ok()) {
+    err << (name.empty() ? "sessionlog" : absl::StrCat("sessionlog ", name))
+        << ": error: " << s.message() << "\n";
+    if (code == kExitOk) code = kExitFailure;
+  }
+  return code;
 }
 
 }  // namespace cli

@@ -57,9 +57,12 @@ absl::Status UsageError(absl::string_view message);
 absl::Status NoSessionError(absl::string_view id, absl::string_view hint = "");
 // The exit code of a failed body: the code it carries, else one from the
 // status code as for a store's errors (InvalidArgument: usage; NotFound,
-// FailedPrecondition, DataLoss, Unimplemented: store unavailable; anything
-// else: failure). kExitOk for OK.
+// FailedPrecondition, DataLoss, Unimplemented, PermissionDenied: store
+// unavailable; anything else: failure). kExitOk for OK.
 int ExitCodeOf(const absl::Status& status);
+
+// The default of a --limit: no limit.
+inline constexpr int64_t kAllRows = std::numeric_limits<int64_t>::max();
 
 // Where the store is when --db is not given (and $SESSIONLOG_DB is unset).
 inline constexpr char kDefaultDb[] = "rocksdb:./sessionlog-data";
@@ -147,7 +150,9 @@ class Context {
   bool json() const { return options.json; }
 
   // Opens the store at `uri` (not necessarily --db) with `driver` options;
-  // create_if_missing and read_only follow `access`.
+  // create_if_missing and read_only follow `access`. A failure carries its
+  // exit code: usage for a malformed URI or options, store unavailable for
+  // everything else.
   absl::StatusOr<std::unique_ptr<SessionPersistDriver>> OpenStore(
       absl::string_view uri, StoreAccess access,
       const DriverOptions& driver) const;
@@ -184,6 +189,10 @@ const std::vector<FlagSpec>& GlobalFlags();
 
 void PrintCommandHelp(const Command& command, std::ostream& out);
 void PrintMainHelp(std::ostream& out);
+
+// Flushes `out`; an error naming the cause if any of it could not be
+// written (a full disk, a closed pipe).
+absl::Status CheckOutput(std::ostream& out);
 
 // The whole program: parses argv, runs the command, returns the exit code.
 // `stdout_tty`/`stderr_tty` say whether those streams are terminals.

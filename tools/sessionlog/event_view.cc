@@ -6,21 +6,6 @@
 
 namespace sessionlog {
 namespace cli {
-namespace {
-
-std::string PadRight(std::string text, size_t width) {
-  size_t shown = DisplayWidth(text);
-  if (shown < width) text.append(width - shown, ' ');
-  return text;
-}
-
-std::string PadLeft(const std::string& text, size_t width) {
-  size_t shown = DisplayWidth(text);
-  return shown < width ? std::string(width - shown, ' ') + text : text;
-}
-
-}  // namespace
-
 OrderedJson ToJsonValue(const SessionRecord& record) {
   return OrderedJson::parse(SessionRecordToJson(record));
 }
@@ -29,33 +14,33 @@ OrderedJson ToJsonValue(const SessionEvent& event) {
   return OrderedJson::parse(SessionEventToJson(event));
 }
 
-std::vector<std::string> EventTableHeaders() {
-  return {"INDEX", "TIME", "SENDER", "METHOD", "TEXT"};
+Table EventTable(bool wide) {
+  Table table({"INDEX", "TIME", "SENDER", "METHOD", "TEXT"},
+              {Table::Align::kRight, Table::Align::kLeft, Table::Align::kLeft,
+               Table::Align::kLeft, Table::Align::kLeft});
+  table.SetMaxWidth(3, kMethodColumnWidth);
+  if (!wide) table.SetMaxWidth(4, kTextColumnWidth);
+  return table;
 }
 
-std::vector<Table::Align> EventTableAligns() {
-  return {Table::Align::kRight, Table::Align::kLeft, Table::Align::kLeft,
-          Table::Align::kLeft, Table::Align::kLeft};
-}
-
-std::vector<std::string> EventTableRow(const SessionEvent& event,
-                                       const Style& style, bool wide) {
+void AddEventRow(Table& table, const SessionEvent& event) {
   EnvelopeSummary summary = SummarizeEnvelope(event.payload_json);
-  std::string sender(SenderName(event.sender));
-  sender = event.sender == Sender::kClient ? style.Cyan(sender)
-                                           : style.Green(sender);
-  return {absl::StrCat(event.event_index), FormatTime(event.created_at), sender,
-          style.Bold(summary.method),
-          wide ? Abbreviate(summary.text, std::string::npos)
-               : Abbreviate(summary.text, kTextColumnWidth)};
+  table.AddRow(
+      {absl::StrCat(event.event_index), FormatTime(event.created_at),
+       std::string(SenderName(event.sender)), summary.method, summary.text},
+      {Style::Paint::kPlain, Style::Paint::kPlain,
+       event.sender == Sender::kClient ? Style::Paint::kCyan
+                                       : Style::Paint::kGreen,
+       Style::Paint::kBold, Style::Paint::kPlain});
 }
 
 std::string EventLine(const SessionEvent& event, const Style& style,
                       bool wide) {
-  std::vector<std::string> cells = EventTableRow(event, style, wide);
-  return absl::StrCat(PadLeft(cells[0], 6), "  ", cells[1], "  ",
-                      PadRight(cells[2], 6), "  ", PadRight(cells[3], 36), "  ",
-                      cells[4]);
+  Table table = EventTable(wide);
+  AddEventRow(table, event);
+  std::string line = table.RenderRow(0, {6, 0, 6, kMethodColumnWidth}, style);
+  line.pop_back();  // The newline.
+  return line;
 }
 
 }  // namespace cli

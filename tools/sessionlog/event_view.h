@@ -17,17 +17,16 @@ namespace cli {
 OrderedJson ToJsonValue(const SessionRecord& record);
 OrderedJson ToJsonValue(const SessionEvent& event);
 
-// Text columns wider than this are cut with "…" unless --wide is given.
+// The columns of an event table: INDEX, TIME, SENDER, METHOD, TEXT. METHOD
+// is cut at kMethodColumnWidth columns, TEXT at kTextColumnWidth unless
+// `wide`.
+inline constexpr size_t kMethodColumnWidth = 40;
 inline constexpr size_t kTextColumnWidth = 72;
+Table EventTable(bool wide);
+void AddEventRow(Table& table, const SessionEvent& event);
 
-// Columns of an event table: INDEX, TIME, SENDER, METHOD, TEXT.
-std::vector<std::string> EventTableHeaders();
-std::vector<Table::Align> EventTableAligns();
-std::vector<std::string> EventTableRow(const SessionEvent& event,
-                                       const Style& style, bool wide);
-
-// The same columns at fixed widths, for output that streams (tail -f) and so
-// cannot be aligned on its widest cell.
+// One event in those columns at fixed widths, without a newline, for output
+// that streams (tail -f) and so cannot be aligned on its widest cell.
 std::string EventLine(const SessionEvent& event, const Style& style, bool wide);
 
 }  // namespace cli

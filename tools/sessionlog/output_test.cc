@@ -53,9 +53,7 @@ TEST(OutputTest, TableAlignsOnTheWidestCellAndRightAlignsNumbers) {
               {Table::Align::kLeft, Table::Align::kRight, Table::Align::kLeft});
   table.AddRow({"a", "1", "x"});
   table.AddRow({"long-id", "1234", ""});
-  std::ostringstream out;
-  table.Print(out, Style(false));
-  EXPECT_EQ(out.str(),
+  EXPECT_EQ(table.Render(Style(false)),
             "ID          N  TEXT\n"
             "a           1  x\n"
             "long-id  1234\n");
@@ -67,11 +65,43 @@ TEST(OutputTest, ColourOnlyWhenAsked) {
   EXPECT_EQ(DisplayWidth(Style(true).Bold("héllo")), 5u);
 }
 
-TEST(OutputTest, AbbreviateCutsOnCodePointsAndFlattensLines) {
-  EXPECT_EQ(Abbreviate("abc", 3), "abc");
-  EXPECT_EQ(Abbreviate("abcd", 3), "ab…");
-  EXPECT_EQ(Abbreviate("a\nb", 5), "a b");
-  EXPECT_EQ(Abbreviate("ééééé", 3), "éé…");
+TEST(OutputTest, PrintableEscapesEveryControlCharacterAndNothingElse) {
+  EXPECT_EQ(Printable("plain é ✓ 🙂 \\x41"), "plain é ✓ 🙂 \\x41");
+  EXPECT_EQ(Printable("a\nb\rc\td"), "a\\nb\\rc\\td");
+  EXPECT_EQ(Printable(std::string("\x1b[2J\x07\x08\x7f\0x", 9)),
+            "\\x1b[2J\\x07\\x08\\x7f\\x00x");
+  // C1 controls (U+0080..U+009F), as UTF-8; U+00A0 is not one.
+  EXPECT_EQ(Printable("\xc2\x9b"
+                      "31m\xc2\x85\xc2\xa0"),
+            "\\u009b31m\\u0085\xc2\xa0");
+  // Bytes that are not UTF-8: stray, overlong, surrogate, cut short.
+  EXPECT_EQ(Printable("\xff\xc0\xaf\xed\xa0\x80\xe2\x9c"),
+            "\\xff\\xc0\\xaf\\xed\\xa0\\x80\\xe2\\x9c");
+}
+
+TEST(OutputTest, PrintableCutCutsOnWholeCodePointsAndEscapes) {
+  EXPECT_EQ(PrintableCut("abc", 3), "abc");
+  EXPECT_EQ(PrintableCut("abcd", 3), "ab…");
+  EXPECT_EQ(PrintableCut("ééééé", 3), "éé…");
+  EXPECT_EQ(PrintableCut("a\nb", 5), "a\\nb");
+  EXPECT_EQ(PrintableCut("ab\x1b"
+                         "cdef",
+                         5),
+            "ab…");  // Not "ab\\x…".
+  EXPECT_EQ(PrintableCut("ab\x1b"
+                         "cdef",
+                         7),
+            "ab\\x1b…");
+  EXPECT_EQ(PrintableCut("abc", std::string::npos), "abc");
+}
+
+TEST(OutputTest, TableCellsAreShownPrintableAndCut) {
+  Table table({"ID", "M"});
+  table.SetMaxWidth(1, 4);
+  table.AddRow({"a\nb", "method"});
+  EXPECT_EQ(table.Render(Style(false)),
+            "ID    M\n"
+            "a\\nb  met…\n");
 }
 
 TEST(OutputTest, TimesAreLocalIsoWithOffset) {

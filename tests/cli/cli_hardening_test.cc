@@ -1,0 +1,476 @@
+// The CLI as a careless or hostile user meets it: a test per way it once lost
+// data, leaked stored bytes to a terminal, or answered with the wrong hint or
+// exit code. (The sweep of every command and flag over hostile paths is
+// cli_hostile_test.cc.)
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/cli/cli_fixture.h"
+#include "tests/cli/cli_harness.h"
+
+namespace sessionlog {
+namespace cli_test {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kSafeMax[] = "9007199254740991";  // 2^53 - 1.
+
+class CliHardeningTest : public CliStoreTest {
+ protected:
+  void SetUp() override { UseFreshStore("rocksdb"); }
+
+  // The directory or file behind a rocksdb: or sqlite: URI.
+  static std::string PathOf(const std::string& uri) {
+    return uri.substr(uri.find(':') + 1);
+  }
+  std::string StorePath() const { return PathOf(db_); }
+
+  // Bytes a terminal would act on: C0 controls but newline, DEL, and the
+  // UTF-8 forms of the C1 controls (U+0080..U+009F).
+  static std::string RawControls(const std::string& text) {
+    std::string found;
+    for (size_t i = 0; i < text.size(); ++i) {
+      unsigned char c = text[i];
+      bool c1 = c == 0xC2 && i + 1 < text.size() &&
+                static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                static_cast<unsigned char>(text[i + 1]) <= 0x9F;
+      if ((c < 0x20 && c != '\n') || c == 0x7F || c1) {
+        absl::StrAppend(&found, found.empty() ? "" : " ", "offset ", i, ": ",
+                        static_cast<int>(c));
+      }
+    }
+    return found;
+  }
+
+  // Corrupts the largest table file of a compacted store.
+  void CorruptLargestTable() {
+    ASSERT_EQ(Run({"compact"}).exit_code, 0);
+    std::string largest;
+    uintmax_t largest_size = 0;
+    for (const auto& entry : fs::directory_iterator(StorePath())) {
+      if (entry.path().extension() == ".sst" &&
+          entry.file_size() > largest_size) {
+        largest = entry.path();
+        largest_size = entry.file_size();
+      }
+    }
+    ASSERT_GT(largest_size, 300u);
+    std::string bytes = ReadFile(largest);
+    for (int i = 100; i < 200; ++i) bytes[i] = static_cast<char>(~bytes[i]);
+    std::ofstream(largest, std::ios::binary | std::ios::trunc) << bytes;
+  }
+};
+
+// ---- Data loss ----
+
+TEST_F(CliHardeningTest, DemoNeverTouchesAStoreThatHoldsData) {
+  for (const std::string backend : {"rocksdb", "sqlite"}) {
+    SCOPED_TRACE(backend);
+    UseFreshStore(backend);
+    ImportFixture();
+    std::string before = TreeDigest(fs::path(StorePath()).parent_path());
+    CliResult r = Run({"demo"});
+    EXPECT_EQ(r.exit_code, kUsage) << r.err;
+    EXPECT_THAT(r.err, HasSubstr(db_));
+    EXPECT_THAT(r.err, HasSubstr("holds 3 sessions"));
+    EXPECT_EQ(TreeDigest(fs::path(StorePath()).parent_path()), before);
+  }
+  // Events alone (no record) are data too.
+  UseFreshStore("rocksdb");
+  ASSERT_EQ(
+      Run({"import", "-"},
+          R"({"event":{"id":"o","eventIndex":1,"sessionId":"orphan","createdAt":1,"connectionId":"c","sender":"agent","payload":{}}})")
+          .exit_code,
+      0);
+  std::string before = TreeDigest(StorePath());
+  EXPECT_EQ(Run({"demo"}).exit_code, kUsage);
+  EXPECT_EQ(TreeDigest(StorePath()), before);
+}
+
+TEST_F(CliHardeningTest,
+       DemoRefusesADirectoryThatIsNotAStoreButTakesAnEmptyOne) {
+  std::string dir = FreshDir("notes");
+  std::ofstream(dir + "/notes.txt") << "mine\n";
+  std::string before = TreeDigest(dir);
+  CliResult r = RunCli({"--db", "rocksdb:" + dir, "demo"});
+  EXPECT_EQ(r.exit_code, kUsage) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("not empty"));
+  EXPECT_EQ(TreeDigest(dir), before);
+
+  std::string empty = FreshDir("empty");
+  r = RunCli({"--db", "rocksdb:" + empty, "demo", "--at", "1700000000000"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // A fresh path, and an empty store, are fine too.
+  EXPECT_EQ(Run({"demo", "--at", "1700000000000"}).exit_code, 0);
+}
+
+TEST_F(CliHardeningTest, ExportOutputKeepsTheOldFileUntilTheNewOneIsComplete) {
+  ImportFixture();
+  std::string dir = FreshDir("backup");
+  std::string file = dir + "/backup.jsonl";
+  std::ofstream(file) << "the good backup\n";
+  chmod(file.c_str(), 0600);
+
+  // Fails before any line: an unknown session.
+  CliResult r = Run({"export", "--session", "nope", "--output", file});
+  EXPECT_EQ(r.exit_code, kNotFound);
+  EXPECT_EQ(ReadFile(file), "the good backup\n");
+
+  // Fails midway: a damaged table.
+  UseFreshStore("rocksdb");
+  ASSERT_EQ(RunCli({"--db", db_, "demo", "--at", "1700000000000"}).exit_code,
+            0);
+  CorruptLargestTable();
+  r = Run({"export", "--output", file});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(ReadFile(file), "the good backup\n");
+  // No temporary file is left behind.
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), {}), 1);
+
+  // Success replaces it whole, keeping its mode.
+  UseFreshStore("rocksdb");
+  ImportFixture();
+  r = Run({"export", "--output", file});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(file), ReadFile(TestdataPath("sessions.jsonl")));
+  struct stat st;
+  ASSERT_EQ(stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), {}), 1);
+}
+
+TEST_F(CliHardeningTest, EveryCommandFailsWhenItsOutputCannotBeWritten) {
+  ImportFixture();
+  std::string other = FreshUri("rocksdb");
+  const std::vector<std::vector<std::string>> commands = {
+      {"ls"},
+      {"ls", "--json"},
+      {"show", "s-alpha"},
+      {"events", "s-alpha"},
+      {"events", "s-alpha", "--json"},
+      {"tail", "s-alpha"},
+      {"tail", "s-alpha", "--json"},
+      {"replay", "s-alpha"},
+      {"export"},
+      {"export", "--session", "s-alpha"},
+      {"stats"},
+      {"verify"},
+      {"compact"},
+      {"import", TestdataPath("sessions.jsonl")},
+      {"migrate", "--from", db_, "--to", other},
+      {"--help"},
+      {"ls", "--help"},
+  };
+  for (const auto& command : commands) {
+    SCOPED_TRACE(absl::StrJoin(command, " "));
+    RunOptions options;
+    options.stdout_path = "/dev/full";
+    RunResult r = RunCliWith(WithStore(command), options);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("cannot write the output"));
+  }
+  RunOptions options;
+  options.stdout_path = "/dev/full";
+  RunResult demo =
+      RunCliWith({"--db", FreshUri("rocksdb"), "demo", "--at", "1"}, options);
+  EXPECT_EQ(demo.exit_code, 1) << demo.err;
+}
+
+// ---- Output ----
+
+TEST_F(CliHardeningTest, StoredControlCharactersNeverReachTheTerminalRaw) {
+  // An id with a newline (a forged row), ESC sequences (clear screen, window
+  // title), BEL, BS, CR, TAB, DEL and the C1 CSI; the same in the agent, the
+  // method and the text.
+  const std::string evil =
+      R"(ev\u001b[2J\u001b]0;pwned\u0007il\nforged  claude\r\t\b\u007f\u009b31m)";
+  const std::string lines = absl::StrCat(
+      R"({"session":{"id":")", evil, R"(","agent":")", evil,
+      R"(","lastConnectionId":"c","createdAt":1700000000000,"sessionInit":{"cwd":")",
+      evil, R"("}}})", "\n",
+      R"({"event":{"id":"e1","eventIndex":1,"sessionId":")", evil,
+      R"(","createdAt":1700000000001,"connectionId":"c","sender":"client","payload":{"jsonrpc":"2.0","id":1,"method":")",
+      evil, R"(","params":{"prompt":[{"type":"text","text":")", evil,
+      R"(\u0000"}]}}}})", "\n",
+      R"({"event":{"id":"e2","eventIndex":2,"sessionId":")", evil,
+      R"(","createdAt":1700000000002,"connectionId":"c","sender":"agent","payload":{"jsonrpc":"2.0","id":1,"error":{"code":1,"message":")",
+      evil, R"("}}}})", "\n");
+  CliResult imported = Run({"import", "-"}, lines);
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  const std::string id =
+      "ev\x1b[2J\x1b]0;pwned\x07il\nforged  claude\r\t\b\x7f\xc2\x9b"
+      "31m";
+
+  Json ls = ParseJson(Run({"ls", "--json"}));
+  ASSERT_EQ(ls.size(), 1u);
+  EXPECT_EQ(ls[0]["id"], id);  // JSON stays exact.
+  EXPECT_EQ(ls[0]["agent"], id);
+
+  for (const std::vector<std::string>& command :
+       std::vector<std::vector<std::string>>{{"ls"},
+                                             {"show", id},
+                                             {"events", id},
+                                             {"events", id, "--wide"},
+                                             {"tail", id},
+                                             {"stats"},
+                                             {"verify"},
+                                             {"show", id + "x"},
+                                             {"events", id + "x"},
+                                             {"replay", id + "x"}}) {
+    SCOPED_TRACE(command[0]);
+    CliResult r = Run(command);
+    EXPECT_EQ(RawControls(r.out), "") << r.out;
+    EXPECT_EQ(RawControls(r.err), "") << r.err;
+  }
+  CliResult table = Run({"ls"});
+  // One header and one row: the newline in the id forges no row.
+  EXPECT_EQ(std::count(table.out.begin(), table.out.end(), '\n'), 2);
+  EXPECT_THAT(table.out, HasSubstr(R"(ev\x1b[2J\x1b]0;pwned\x07il\nforged)"));
+  EXPECT_THAT(table.out, HasSubstr(R"(\r\t\x08\x7f\u009b31m)"));
+  // The replay text is the SDK's JSON, byte for byte: escaped as JSON.
+  CliResult replay = Run({"replay", id});
+  EXPECT_EQ(RawControls(replay.out), "");
+}
+
+TEST_F(CliHardeningTest, LongMethodsAreCutAndTailRowsEndWithoutBlanks) {
+  std::string method(5000, 'm');
+  std::string lines = absl::StrCat(
+      R"({"event":{"id":"e1","eventIndex":1,"sessionId":"s","createdAt":1,"connectionId":"c","sender":"client","payload":{"jsonrpc":"2.0","id":1,"method":")",
+      method, R"("}}})", "\n",
+      R"({"event":{"id":"e2","eventIndex":2,"sessionId":"s","createdAt":2,"connectionId":"c","sender":"agent","payload":{"jsonrpc":"2.0","id":1,"result":{}}}})",
+      "\n");
+  ASSERT_EQ(Run({"import", "-"}, lines).exit_code, 0);
+  for (const std::vector<std::string>& command :
+       std::vector<std::vector<std::string>>{
+           {"events", "s"}, {"events", "s", "--wide"}, {"tail", "s"}}) {
+    SCOPED_TRACE(command[0]);
+    CliResult r = Run(command);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (absl::string_view line : absl::StrSplit(r.out, '\n')) {
+      EXPECT_LT(line.size(), 160u) << line.substr(0, 200);
+      EXPECT_FALSE(absl::EndsWith(line, " ")) << "[" << line << "]";
+    }
+  }
+}
+
+TEST_F(CliHardeningTest, LimitZeroMeansNoRows) {
+  ImportFixture();
+  EXPECT_EQ(Run({"ls", "--limit", "0"}).out,
+            "ID  AGENT  CREATED  DESTROYED  EVENTS  LAST ACTIVITY\n");
+  EXPECT_EQ(ParseJson(Run({"ls", "--limit", "0", "--json"})), Json::array());
+  EXPECT_EQ(Run({"events", "s-alpha", "--limit", "0"}).out,
+            "INDEX  TIME  SENDER  METHOD  TEXT\n");
+  EXPECT_EQ(ParseJson(Run({"events", "s-alpha", "--limit", "0", "--json"})),
+            Json::array());
+  EXPECT_EQ(Run({"tail", "s-alpha", "-n", "0"}).out, "");
+  // A session that does not exist is still not found.
+  EXPECT_EQ(Run({"events", "nope", "--limit", "0"}).exit_code, kNotFound);
+}
+
+TEST_F(CliHardeningTest, ExportToDashWritesStdout) {
+  ImportFixture();
+  std::string cwd = FreshDir("cwd");
+  RunOptions options;
+  options.cwd = cwd;
+  RunResult r = RunCliWith(WithStore({"export", "--output", "-"}), options);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, ReadFile(TestdataPath("sessions.jsonl")));
+  EXPECT_FALSE(fs::exists(cwd + "/-"));
+}
+
+// ---- Ranges, hints and exit codes ----
+
+TEST_F(CliHardeningTest, NumbersOutOfRangeSayWhatTheRangeIs) {
+  ImportFixture();
+  for (const char* from :
+       {"9007199254740992", "99999999999999999999", "-1", "x"}) {
+    CliResult r = Run({"events", "s-alpha", "--from", from});
+    EXPECT_EQ(r.exit_code, kUsage) << from;
+    EXPECT_THAT(r.err, HasSubstr(absl::StrCat("from 0 to ", kSafeMax))) << from;
+    EXPECT_THAT(r.err, Not(HasSubstr("cursor")));
+  }
+  EXPECT_EQ(ParseJson(Run({"events", "s-alpha", "--from", kSafeMax, "--json"})),
+            Json::array());
+  CliResult r = Run({"ls", "--limit", "99999999999999999999"});
+  EXPECT_EQ(r.exit_code, kUsage);
+  EXPECT_THAT(r.err, HasSubstr("from 0 to"));
+  r = Run({"replay", "s-alpha", "--max-events", "0"});
+  EXPECT_EQ(r.exit_code, kUsage);
+  EXPECT_THAT(r.err, HasSubstr("from 1 to 10000"));
+}
+
+TEST_F(CliHardeningTest, ADirectoryAsSqliteGivesTheSameCodeFromEveryCommand) {
+  std::string dir = FreshDir("a-directory");
+  std::string uri = "sqlite:" + dir;
+  std::string before = TreeDigest(dir);
+  for (const std::vector<std::string>& command :
+       std::vector<std::vector<std::string>>{
+           {"ls"},
+           {"show", "s"},
+           {"events", "s"},
+           {"tail", "s"},
+           {"replay", "s"},
+           {"export"},
+           {"import", TestdataPath("sessions.jsonl")},
+           {"stats"},
+           {"verify"},
+           {"compact"},
+           {"demo"},
+           {"migrate", "--from", uri, "--to", FreshUri("rocksdb")},
+           {"migrate", "--from", db_, "--to", uri}}) {
+    SCOPED_TRACE(command[0]);
+    if (command[0] == "migrate" && command[2] == db_) ImportFixture();
+    std::vector<std::string> args = {"--db", uri};
+    args.insert(args.end(), command.begin(), command.end());
+    CliResult r = RunCli(args);
+    EXPECT_EQ(r.exit_code, kStoreUnavailable) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("is a directory"));
+  }
+  EXPECT_EQ(TreeDigest(dir), before);
+}
+
+TEST_F(CliHardeningTest, ARegularFileAsARocksDbStoreIsNotToldToCreateOne) {
+  std::string file = FreshDir("file") + "/plain";
+  std::ofstream(file) << "not a store\n";
+  for (const char* command : {"ls", "verify", "import"}) {
+    std::vector<std::string> args = {"--db", "rocksdb:" + file, command};
+    if (std::string(command) == "import") args.push_back("-");
+    CliResult r = RunCli(args);
+    EXPECT_EQ(r.exit_code, kStoreUnavailable) << command << r.err;
+    EXPECT_THAT(r.err, Not(HasSubstr("create one"))) << command;
+  }
+  EXPECT_EQ(ReadFile(file), "not a store\n");
+}
+
+TEST_F(CliHardeningTest, VerifyReportsAStoreItCannotOpenWithExit6) {
+  ImportFixture();
+  ASSERT_TRUE(fs::remove(StorePath() + "/CURRENT"));
+  std::string before = TreeDigest(StorePath());
+  CliResult r = Run({"verify"});
+  EXPECT_EQ(r.exit_code, kVerifyFailed) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CURRENT"));
+  Json json = ParseJson(Run({"verify", "--json"}));
+  EXPECT_EQ(json["ok"], false);
+  EXPECT_EQ(TreeDigest(StorePath()), before);
+
+  std::string garbage = FreshDir("garbage") + "/db.sqlite";
+  std::ofstream(garbage) << std::string(4096, 'x');
+  EXPECT_EQ(RunCli({"--db", "sqlite:" + garbage, "verify"}).exit_code,
+            kVerifyFailed);
+  // Nothing there at all is a mistyped path, not a damaged store.
+  EXPECT_EQ(RunCli({"--db", "rocksdb:" + FreshDir("x") + "/none", "verify"})
+                .exit_code,
+            kStoreUnavailable);
+}
+
+TEST_F(CliHardeningTest, PermissionDeniedIsNotCalledALock) {
+  if (!CanRunAs("nobody")) GTEST_SKIP() << "needs root and runuser";
+  std::string binary = PublicCopyOfCli();
+  char dir[] = "/tmp/sessionlog-perm-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  chmod(dir, 0755);
+  std::string uri = absl::StrCat("rocksdb:", dir, "/store");
+  ASSERT_EQ(
+      RunCli({"--db", uri, "import", TestdataPath("sessions.jsonl")}).exit_code,
+      0);
+  std::string before = TreeDigest(dir);
+  RunOptions options;
+  options.user = "nobody";
+  options.binary = binary;
+  options.cwd = "/tmp";
+  for (const char* command : {"compact", "import"}) {
+    std::vector<std::string> args = {"--db", uri, command};
+    if (std::string(command) == "import") args.push_back("-");
+    RunResult r = RunCliWith(args, options);
+    EXPECT_EQ(r.exit_code, kStoreUnavailable) << command << r.err;
+    EXPECT_THAT(r.err, HasSubstr("ermission denied")) << command;
+    EXPECT_THAT(r.err, Not(HasSubstr("another process"))) << command;
+  }
+  EXPECT_EQ(TreeDigest(dir), before);
+  fs::remove_all(dir);
+  fs::remove_all(fs::path(binary).parent_path());
+}
+
+TEST_F(CliHardeningTest, MigrateRefusesTheSameStoreUnderAnotherName) {
+  for (const std::string backend : {"rocksdb", "sqlite"}) {
+    SCOPED_TRACE(backend);
+    UseFreshStore(backend);
+    ImportFixture();
+    const std::string scheme = backend + ":";
+    const fs::path path = StorePath();
+    const fs::path dir = path.parent_path();
+    const std::string link = FreshDir("link") + "/to-store";
+    fs::create_symlink(path, link);
+    std::vector<std::string> names = {
+        scheme + path.string() + (backend == "rocksdb" ? "/" : ""),
+        scheme + (dir / "." / path.filename()).string(),
+        scheme + (dir / ".." / dir.filename() / path.filename()).string(),
+        scheme + fs::relative(path).string(),
+        scheme + link,
+    };
+    if (backend == "sqlite") {
+      const std::string hard = FreshDir("hard") + "/same.sqlite";
+      fs::create_hard_link(path, hard);
+      names.push_back(scheme + hard);
+    }
+    const std::string before = TreeDigest(dir);
+    for (const std::string& name : names) {
+      SCOPED_TRACE(name);
+      for (const auto& [from, to] :
+           {std::pair(db_, name), std::pair(name, db_)}) {
+        CliResult r = RunCli({"migrate", "--from", from, "--to", to});
+        EXPECT_EQ(r.exit_code, kUsage) << r.err;
+        EXPECT_THAT(r.err, HasSubstr("name the same store"));
+      }
+    }
+    EXPECT_EQ(TreeDigest(dir), before);
+  }
+}
+
+// ---- Input ----
+
+TEST_F(CliHardeningTest, ImportRefusesAnOverlongLineEarlyNamingIt) {
+  std::string dir = FreshDir("long");
+  std::string file = dir + "/long.jsonl";
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << ReadFile(TestdataPath("sessions.jsonl"));  // 8 good lines.
+    out << R"({"event":{"id":")" << std::string(40 << 20, 'a');  // No end.
+  }
+  RunOptions options;
+  options.timeout_seconds = 60;
+  RunResult r = RunCliWith(WithStore({"import", file}), options);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, kBadInput) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("long.jsonl:9: "));
+  EXPECT_THAT(r.err, HasSubstr("longer than"));
+  EXPECT_LT(r.max_rss_kb, 100 * 1024) << "KiB";
+  // The lines before it stay imported.
+  EXPECT_EQ(Run({"export"}).out, ReadFile(TestdataPath("sessions.jsonl")));
+
+  UseFreshStore("rocksdb");
+  r = RunCliWith(WithStore({"import", "/dev/zero"}), options);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, kBadInput) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("/dev/zero:1: "));
+  EXPECT_LT(r.max_rss_kb, 100 * 1024) << "KiB";
+}
+
+}  // namespace
+}  // namespace cli_test
+}  // namespace sessionlog

@@ -1,0 +1,42 @@
+// What a store URI points at on this machine, looked at without opening it:
+// whether anything is there, whether it can be a store of its scheme at all,
+// and whether two URIs name the same store.
+
+#ifndef SESSIONLOG_TOOLS_SESSIONLOG_STORE_LOCATION_H_
+#define SESSIONLOG_TOOLS_SESSIONLOG_STORE_LOCATION_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "engine/open.h"
+
+namespace sessionlog {
+namespace cli {
+
+// For rocksdb: and sqlite: URIs, whether anything exists at the path
+// (following symbolic links); nullopt for the other schemes.
+std::optional<bool> LocationExists(const StoreUri& uri);
+
+// FailedPrecondition, saying what is there instead, when the path of a
+// sqlite: URI is a directory (RocksDB's own open says as much for a file
+// given as rocksdb:); PermissionDenied or FailedPrecondition when a path
+// component is unreadable or a symbolic-link loop. OK otherwise, and for
+// the other schemes.
+absl::Status CheckLocation(const StoreUri& uri, absl::string_view text);
+
+// Whether `a` and `b` are one store. rocksdb: and sqlite: compare the file
+// system object behind the path (device and inode), so "X", "X/", "./X",
+// another relative spelling and a symbolic link or hard link to X are all
+// X; a path that does not exist is no store. postgresql:// connects to both
+// and compares the server (its system identifier, or its start time and
+// port) and the database (the schema, --pg-schema, is the same for both).
+// memory: is never another store. Errors only where a connection fails.
+absl::StatusOr<bool> SameStore(absl::string_view a, absl::string_view b);
+
+}  // namespace cli
+}  // namespace sessionlog
+
+#endif  // SESSIONLOG_TOOLS_SESSIONLOG_STORE_LOCATION_H_
