@@ -102,6 +102,10 @@ class SessionPersistDriver {
   // that has no record). Deleting what does not exist is OK.
   absl::Status DeleteSession(absl::string_view id);
 
+  // Counts of what the store holds now, and its size on disk (see
+  // DriverStats for which figures are exact). Cheap: never a scan of the
+  // events on backends that keep counts; an estimate where counting would
+  // need one (events_is_estimate says so).
   absl::StatusOr<DriverStats> Stats();
 
   // Makes every acknowledged write durable against power loss, whatever the
@@ -140,27 +144,44 @@ class SessionPersistDriver {
   }
 
   // The backend's part. Inputs have been validated and normalized: limits are
-  // in range, ids non-empty and valid UTF-8, JSON fields parse.
+  // in range, ids non-empty and valid UTF-8, JSON fields parse. Each hook is
+  // called from any thread, concurrently with the others; the backend does
+  // its own locking. Errors go back to the caller unchanged, so their
+  // messages must name what is at fault.
+
+  // The record of `id`, or NotFound.
   virtual absl::StatusOr<SessionRecord> DoGetSession(absl::string_view id) = 0;
   // Up to `limit` records in (created_at, id) order, strictly after `after`
   // when it is set.
   virtual absl::StatusOr<std::vector<SessionRecord>> DoListSessions(
       const std::optional<SessionCursor>& after, int64_t limit) = 0;
+  // Replaces or inserts the record, keeping the session's events, then evicts
+  // past options().max_sessions as the class comment says; all of it
+  // atomically with respect to readers.
   virtual absl::Status DoUpdateSession(const SessionRecord& record) = 0;
   // Up to `limit` retained events in event_index order, with index strictly
   // greater than `after_index` when it is set.
   virtual absl::StatusOr<std::vector<SessionEvent>> DoListEvents(
       absl::string_view session_id, std::optional<int64_t> after_index,
       int64_t limit) = 0;
+  // Applies every event, in order, or none: identical re-inserts are no-ops,
+  // an index holding another event is AlreadyExists (with the SQLite text in
+  // the class comment). Durable per options().durability when it returns OK.
   virtual absl::Status DoInsertEvents(
       absl::Span<const SessionEvent> events) = 0;
+  // The newest `count` retained events, oldest first; O(count), never a scan.
   virtual absl::StatusOr<std::vector<SessionEvent>> DoLastEvents(
       absl::string_view session_id, int64_t count) = 0;
+  // The highest retained event_index, or nullopt when the session has none.
   virtual absl::StatusOr<std::optional<int64_t>> DoHighestEventIndex(
       absl::string_view session_id) = 0;
+  // Removes the record and every event of `id`; OK when there is nothing.
   virtual absl::Status DoDeleteSession(absl::string_view id) = 0;
   virtual absl::StatusOr<DriverStats> DoStats() = 0;
+  // Makes every acknowledged write survive a power cut.
   virtual absl::Status DoFlush() = 0;
+  // Stats(), CheckIntegrity() and Compact() above state what these return;
+  // the defaults suit a backend with nothing to check or reclaim.
   virtual absl::Status DoCheckIntegrity() { return absl::OkStatus(); }
   virtual absl::Status DoCompact() { return absl::OkStatus(); }
 
