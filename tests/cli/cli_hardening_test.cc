@@ -119,6 +119,51 @@ TEST_F(CliHardeningTest,
   EXPECT_EQ(Run({"demo", "--at", "1700000000000"}).exit_code, 0);
 }
 
+// A store that lost its CURRENT file is never taken for a new one: every
+// command refuses it and changes nothing (an import used to write a fresh
+// CURRENT, and a second one let RocksDB delete the tables and log), verify
+// reports it, and repair recovers it into a new directory.
+TEST_F(CliHardeningTest, AStoreMissingCurrentIsRefusedReportedAndRepaired) {
+  ImportFixture();
+  const std::string exported = Run({"export"}).out;
+  ASSERT_TRUE(fs::remove(StorePath() + "/CURRENT"));
+  const std::string before = TreeDigest(StorePath());
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    CliResult r = Run({"import", TestdataPath("sessions.jsonl")});
+    EXPECT_EQ(r.exit_code, kStoreUnavailable) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("CURRENT"));
+    EXPECT_THAT(r.err, Not(HasSubstr("create one")));
+  }
+  CliResult ls = Run({"ls"});
+  EXPECT_EQ(ls.exit_code, kStoreUnavailable);
+  EXPECT_THAT(ls.err, HasSubstr("sessionlog repair"));
+  CliResult verify = Run({"verify"});
+  EXPECT_EQ(verify.exit_code, kVerifyFailed);
+  EXPECT_THAT(verify.out, HasSubstr("CURRENT"));
+  EXPECT_EQ(TreeDigest(StorePath()), before);
+
+  const std::string out = FreshDir("repaired") + "/store";
+  CliResult repair = Run({"repair", "--output", out});
+  ASSERT_EQ(repair.exit_code, 0) << repair.err;
+  EXPECT_THAT(repair.out, HasSubstr("recovered 3 sessions and 5 events"));
+  Json report =
+      ParseJson(Run({"repair", "--output", FreshDir("again"), "--json"}));
+  EXPECT_EQ(report["method"], "rewrote CURRENT");
+  EXPECT_EQ(report["events"], 5);
+  EXPECT_EQ(TreeDigest(StorePath()), before);  // Only ever read.
+  EXPECT_EQ(RunCli({"--db", "rocksdb:" + out, "export"}).out, exported);
+  EXPECT_EQ(RunCli({"--db", "rocksdb:" + out, "verify"}).exit_code, 0);
+
+  // Never over something, never on another backend, never without --output.
+  CliResult taken = Run({"repair", "--output", out});
+  EXPECT_EQ(taken.exit_code, kUsage);
+  EXPECT_EQ(RunCli({"--db", "sqlite:/x.db", "repair", "--output", "/tmp/y"})
+                .exit_code,
+            kUsage);
+  EXPECT_EQ(Run({"repair"}).exit_code, kUsage);
+  EXPECT_EQ(TreeDigest(StorePath()), before);
+}
+
 TEST_F(CliHardeningTest, ExportOutputKeepsTheOldFileUntilTheNewOneIsComplete) {
   ImportFixture();
   std::string dir = FreshDir("backup");

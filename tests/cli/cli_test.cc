@@ -33,7 +33,7 @@ TEST_F(CliTest, EveryCommandHasHelpWithExamples) {
   ASSERT_EQ(main_help.exit_code, 0);
   for (const char* command :
        {"demo", "ls", "show", "events", "tail", "replay", "export", "import",
-        "migrate", "verify", "stats", "compact"}) {
+        "migrate", "verify", "repair", "stats", "compact"}) {
     EXPECT_THAT(main_help.out, HasSubstr(std::string("\n  ") + command + " "));
     CliResult help = RunCli({command, "--help"});
     EXPECT_EQ(help.exit_code, 0) << command;

@@ -18,6 +18,7 @@ const std::vector<const Command*>& AllCommands() {
       &kImportCommand,
       &kMigrateCommand,
       &kVerifyCommand,
+      &kRepairCommand,
       &kStatsCommand,
       &kCompactCommand,
       &kChatCommand,

@@ -20,6 +20,7 @@ extern const Command kExportCommand;
 extern const Command kImportCommand;
 extern const Command kMigrateCommand;
 extern const Command kVerifyCommand;
+extern const Command kRepairCommand;
 extern const Command kStatsCommand;
 extern const Command kCompactCommand;
 extern const Command kChatCommand;
