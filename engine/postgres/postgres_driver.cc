@@ -1,17 +1,13 @@
 #include "engine/postgres/postgres_driver.h"
 
 #include <array>
-#include <exception>
 #include <memory>
-#include <pqxx/pqxx>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
-#include "absl/synchronization/mutex.h"
+#include "engine/postgres/pg_connection.h"
 #include "engine/sql/connection_pool.h"
 #include "engine/sql/sql_backend.h"
 #include "engine/sql/sql_driver.h"
@@ -24,127 +20,22 @@ constexpr int kMaxConnections = 4;
 
 std::string StmtName(int i) { return absl::StrCat("sessionlog_", i); }
 
-// Why a call failed, and whether it may run again on a fresh connection.
-struct Failure {
-  absl::Status status;
-  bool connection_broken = false;  // Drop the connection.
-  bool retry = false;              // Nothing was committed; safe to rerun.
-};
-
-// Maps whatever libpqxx threw to a status. Called only inside a catch block.
-Failure CurrentException(absl::string_view where) {
-  auto msg = [&](const std::exception& e) {
-    std::string what = absl::StrReplaceAll(e.what(), {{"\n", " "}});
-    while (!what.empty() && what.back() == ' ') what.pop_back();
-    return absl::StrCat("postgres (", where, "): ", what);
-  };
-  try {
-    throw;
-  } catch (const pqxx::in_doubt_error& e) {
-    return {absl::UnavailableError(
-                absl::StrCat(msg(e),
-                             "; the connection broke during COMMIT, so whether "
-                             "the write was applied is unknown: read it back")),
-            true, false};
-  } catch (const pqxx::broken_connection& e) {
-    return {absl::UnavailableError(absl::StrCat(
-                msg(e), "; is the server up? The next call reconnects")),
-            true, true};
-  } catch (const pqxx::sql_error& e) {
-    const std::string& state = e.sqlstate();
-    absl::string_view cls = absl::string_view(state).substr(0, 2);
-    if (state == "40001" || state == "40P01") {
-      return {absl::AbortedError(msg(e))};
-    }
-    if (state == "23505") return {absl::AlreadyExistsError(msg(e))};
-    if (state == "22P05") {
-      return {absl::InvalidArgumentError(absl::StrCat(
-          msg(e), "; Postgres JSONB cannot hold the escape \\u0000"))};
-    }
-    if (cls == "22") return {absl::InvalidArgumentError(msg(e))};
-    if (cls == "23") return {absl::FailedPreconditionError(msg(e))};
-    if (cls == "53") return {absl::ResourceExhaustedError(msg(e))};
-    if (cls == "08" || cls == "57") {
-      return {absl::UnavailableError(msg(e)), true, false};
-    }
-    if (state == "42501") return {absl::PermissionDeniedError(msg(e))};
-    if (state == "42P01" || state == "3F000") {
-      return {absl::NotFoundError(
-          absl::StrCat(msg(e),
-                       "; the tables are missing: open the store once without "
-                       "read_only to create them"))};
-    }
-    if (state == "25006") return {absl::FailedPreconditionError(msg(e))};
-    return {
-        absl::InternalError(absl::StrCat(msg(e), " [SQLSTATE ", state, "]"))};
-  } catch (const std::exception& e) {
-    return {absl::InternalError(msg(e))};
-  }
-}
-
-struct Connection {
-  std::unique_ptr<pqxx::connection> conn;
-  bool broken = false;
-};
-
 class PgTransaction final : public SqlTransaction {
  public:
-  PgTransaction(pqxx::work& txn,
-                const std::array<std::string, kStmtCount>& texts,
-                Connection& connection)
-      : txn_(txn), texts_(texts), connection_(connection) {}
+  PgTransaction(pg::Connection& c,
+                const std::array<pg::Statement, kStmtCount>& statements)
+      : c_(c), statements_(statements) {}
 
   absl::StatusOr<int64_t> Run(Stmt stmt, absl::Span<const SqlValue> params,
                               std::vector<SqlRow>* rows) override {
-    const int i = static_cast<int>(stmt);
-    if (texts_[i].empty()) return 0;
-    // libpq takes every parameter as text; nullptr is SQL NULL.
-    std::vector<std::string> storage;
-    storage.reserve(params.size());
-    std::vector<const char*> values;
-    for (const SqlValue& v : params) {
-      if (const int64_t* n = std::get_if<int64_t>(&v)) {
-        storage.push_back(absl::StrCat(*n));
-        values.push_back(storage.back().c_str());
-      } else if (const std::string* s = std::get_if<std::string>(&v)) {
-        values.push_back(s->c_str());
-      } else {
-        values.push_back(nullptr);
-      }
-    }
-    try {
-      pqxx::result result = txn_.exec_prepared(
-          StmtName(i), pqxx::prepare::make_dynamic_params(values));
-      if (rows != nullptr) {
-        for (const pqxx::row& r : result) {
-          SqlRow row;
-          row.reserve(r.size());
-          for (const pqxx::field& f : r) {
-            if (f.is_null()) {
-              row.emplace_back(std::monostate());
-            } else {
-              row.emplace_back(std::string(f.c_str(), f.size()));
-            }
-          }
-          rows->push_back(std::move(row));
-        }
-      }
-      return static_cast<int64_t>(result.affected_rows());
-    } catch (...) {
-      Failure failure = CurrentException("running a statement");
-      if (failure.connection_broken) connection_.broken = true;
-      retry_ = failure.retry;
-      return failure.status;
-    }
+    const pg::Statement& st = statements_[static_cast<int>(stmt)];
+    if (st.sql.empty()) return 0;
+    return c_.Run(st, params, rows);
   }
 
-  bool retry() const { return retry_; }
-
  private:
-  pqxx::work& txn_;
-  const std::array<std::string, kStmtCount>& texts_;
-  Connection& connection_;
-  bool retry_ = false;
+  pg::Connection& c_;
+  const std::array<pg::Statement, kStmtCount>& statements_;
 };
 
 class PostgresBackend final : public SqlBackend {
@@ -154,19 +45,28 @@ class PostgresBackend final : public SqlBackend {
         options_(options),
         dialect_{SqlDialect::Kind::kPostgres, options.postgres_schema} {
     for (int i = 0; i < kStmtCount; ++i) {
-      texts_[i] = StatementText(dialect_, static_cast<Stmt>(i));
+      statements_[i] = {StmtName(i),
+                        StatementText(dialect_, static_cast<Stmt>(i))};
     }
   }
 
   absl::Status CreateSchema() {
-    return RawTransaction("creating the tables", [&](pqxx::work& txn) {
+    return WithConnection([&](pg::Connection& c) -> absl::Status {
+      if (absl::Status s = c.Exec("BEGIN"); !s.ok()) return s;
       // Several processes may open a new schema at once; CREATE ... IF NOT
       // EXISTS is not safe against that by itself.
-      txn.exec_params("SELECT pg_advisory_xact_lock(hashtext($1))",
-                      "sessionlog-schema:" + dialect_.schema);
+      absl::Status s =
+          c.RunSql("SELECT pg_advisory_xact_lock(hashtext($1))",
+                   {absl::StrCat("sessionlog-schema:", dialect_.schema)},
+                   nullptr)
+              .status();
       for (const std::string& sql : SchemaStatements(dialect_)) {
-        txn.exec(sql);
+        if (!s.ok()) break;
+        s = c.Exec(sql);
       }
+      if (s.ok()) s = c.Exec("COMMIT");
+      if (!s.ok() && c.healthy()) c.Exec("ROLLBACK").IgnoreError();
+      return s;
     });
   }
 
@@ -175,136 +75,169 @@ class PostgresBackend final : public SqlBackend {
       absl::FunctionRef<absl::Status(SqlTransaction&)> body) override {
     absl::Status status;
     for (int attempt = 0; attempt < 2; ++attempt) {
-      absl::StatusOr<std::unique_ptr<Connection>> c = Acquire();
+      absl::StatusOr<std::unique_ptr<pg::Connection>> c = Acquire();
       if (!c.ok()) return c.status();
       bool retry = false;
-      status = RunBody(**c, body, retry);
+      status = mode == Mode::kRead ? RunRead(**c, body, retry)
+                                   : RunWrite(**c, body, retry);
       Release(*std::move(c));
       if (!retry) break;
     }
     return status;
   }
 
+  absl::Status RunBatch(absl::Span<const Step> steps, bool idempotent,
+                        int* failed_step) override {
+    std::vector<pg::Call> calls;
+    std::vector<int> positions;  // calls[k] is steps[positions[k]].
+    for (size_t i = 0; i < steps.size(); ++i) {
+      const pg::Statement& st = statements_[static_cast<int>(steps[i].stmt)];
+      if (st.sql.empty()) continue;
+      calls.push_back({&st, steps[i].params});
+      positions.push_back(static_cast<int>(i));
+    }
+    absl::Status status;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      absl::StatusOr<std::unique_ptr<pg::Connection>> c = Acquire();
+      if (!c.ok()) return c.status();
+      pg::Connection::Outcome outcome;
+      int failed = -1;
+      status = (*c)->RunPipeline(calls, &outcome, &failed);
+      const bool broken = !(*c)->healthy();
+      Release(*std::move(c));
+      if (failed >= 0) *failed_step = positions[failed];
+      // Nothing was committed, or running it again does no harm: once more
+      // on a fresh connection.
+      const bool again =
+          broken &&
+          (outcome == pg::Connection::Outcome::kRolledBack ||
+           (outcome == pg::Connection::Outcome::kUnknown && idempotent));
+      if (status.ok() || !again) break;
+    }
+    return status;
+  }
+
   absl::StatusOr<int64_t> DiskBytes() override {
-    int64_t bytes = 0;
-    absl::Status s =
-        RawTransaction("measuring the tables", [&](pqxx::work& txn) {
-          pqxx::row r = txn.exec_params1(
+    std::vector<SqlRow> rows;
+    absl::Status s = WithConnection([&](pg::Connection& c) {
+      return c
+          .RunSql(
               "SELECT pg_total_relation_size($1::regclass) + "
               "pg_total_relation_size($2::regclass)",
-              SessionsTable(dialect_), EventsTable(dialect_));
-          bytes = r[0].as<int64_t>();
-        });
+              {SessionsTable(dialect_), EventsTable(dialect_)}, &rows)
+          .status();
+    });
     if (!s.ok()) return s;
-    return bytes;
+    if (rows.empty() || rows[0].empty()) return 0;
+    const std::string* text = std::get_if<std::string>(&rows[0][0]);
+    return text != nullptr ? std::stoll(*text) : 0;
   }
 
   absl::Status Flush() override {
     // A commit with synchronous_commit=on flushes the WAL up to itself, and
     // so every earlier commit; txid_current() makes the commit write a record.
-    return RawTransaction("flushing the WAL", [](pqxx::work& txn) {
-      txn.exec("SET LOCAL synchronous_commit TO on");
-      txn.exec("SELECT txid_current()");
+    return WithConnection([](pg::Connection& c) {
+      return c.Exec(
+          "BEGIN; SET LOCAL synchronous_commit TO on; SELECT txid_current(); "
+          "COMMIT");
     });
   }
 
   absl::Status CheckIntegrity() override {
-    return RawTransaction("checking the connection",
-                          [](pqxx::work& txn) { txn.exec("SELECT 1"); });
+    return WithConnection([](pg::Connection& c) { return c.Exec("SELECT 1"); });
   }
 
   absl::Status Compact() override {
-    // VACUUM cannot run inside a transaction block.
-    absl::StatusOr<std::unique_ptr<Connection>> c = Acquire();
-    if (!c.ok()) return c.status();
-    absl::Status status;
-    try {
-      pqxx::nontransaction txn(*(*c)->conn);
-      txn.exec(absl::StrCat("VACUUM ", SessionsTable(dialect_)));
-      txn.exec(absl::StrCat("VACUUM ", EventsTable(dialect_)));
-    } catch (...) {
-      Failure failure = CurrentException("vacuuming the tables");
-      if (failure.connection_broken) (*c)->broken = true;
-      status = failure.status;
-    }
-    Release(*std::move(c));
-    return status;
+    // VACUUM cannot run inside a transaction block: one statement each.
+    return WithConnection([&](pg::Connection& c) {
+      absl::Status s = c.Exec(absl::StrCat("VACUUM ", SessionsTable(dialect_)));
+      if (s.ok()) s = c.Exec(absl::StrCat("VACUUM ", EventsTable(dialect_)));
+      return s;
+    });
   }
 
  private:
-  absl::Status RunBody(Connection& c,
+  // A read: each statement commits by itself, one round trip each. A broken
+  // connection changed nothing, so the call may run again.
+  absl::Status RunRead(pg::Connection& c,
                        absl::FunctionRef<absl::Status(SqlTransaction&)> body,
                        bool& retry) {
-    try {
-      pqxx::work txn(*c.conn);
-      PgTransaction adapter(txn, texts_, c);
-      absl::Status s = body(adapter);
-      if (!s.ok()) {
-        retry = adapter.retry();
-        return s;  // ~work rolls back.
-      }
-      txn.commit();
-      return absl::OkStatus();
-    } catch (...) {
-      Failure failure = CurrentException("a transaction");
-      if (failure.connection_broken) c.broken = true;
-      retry = failure.retry;
-      return failure.status;
-    }
+    PgTransaction txn(c, statements_);
+    absl::Status s = body(txn);
+    retry = !s.ok() && !c.healthy();
+    return s;
   }
 
-  // Runs `fn` in a transaction of its own, outside the prepared statements.
-  template <typename F>
-  absl::Status RawTransaction(absl::string_view what, F fn) {
-    absl::StatusOr<std::unique_ptr<Connection>> c = Acquire();
-    if (!c.ok()) return c.status();
-    absl::Status status;
-    try {
-      pqxx::work txn(*(*c)->conn);
-      fn(txn);
-      txn.commit();
-    } catch (...) {
-      Failure failure = CurrentException(what);
-      if (failure.connection_broken) (*c)->broken = true;
-      status = failure.status;
+  // BEGIN, the body's statements, COMMIT: until COMMIT is sent, a broken
+  // connection leaves nothing behind, and the call may run again.
+  absl::Status RunWrite(pg::Connection& c,
+                        absl::FunctionRef<absl::Status(SqlTransaction&)> body,
+                        bool& retry) {
+    absl::Status s = c.Exec("BEGIN");
+    if (s.ok()) {
+      PgTransaction txn(c, statements_);
+      s = body(txn);
     }
-    Release(*std::move(c));
+    if (!s.ok()) {
+      retry = !c.healthy();
+      if (c.healthy()) c.Exec("ROLLBACK").IgnoreError();
+      return s;
+    }
+    s = c.Exec("COMMIT");
+    if (!s.ok() && !c.healthy()) {
+      return absl::UnavailableError(absl::StrCat(
+          s.message(),
+          "; the connection broke during COMMIT, so whether the write was "
+          "applied is unknown: read it back"));
+    }
+    return s;
+  }
+
+  // Runs `fn` on a pooled connection, outside the prepared statements; once
+  // more on a fresh connection if it broke.
+  template <typename F>
+  absl::Status WithConnection(F fn) {
+    absl::Status status;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      absl::StatusOr<std::unique_ptr<pg::Connection>> c = Acquire();
+      if (!c.ok()) return c.status();
+      status = fn(**c);
+      const bool broken = !(*c)->healthy();
+      Release(*std::move(c));
+      if (status.ok() || !broken) break;
+    }
     return status;
   }
 
-  absl::StatusOr<std::unique_ptr<Connection>> Acquire() {
-    return pool_.Acquire([this] { return Connect(); });
+  // A pooled connection that is still open (one the server closed while it
+  // sat idle, e.g. across a restart or a failover, is dropped), else a new
+  // one.
+  absl::StatusOr<std::unique_ptr<pg::Connection>> Acquire() {
+    for (;;) {
+      absl::StatusOr<std::unique_ptr<pg::Connection>> c =
+          pool_.Acquire([this] { return Connect(); });
+      if (!c.ok() || (*c)->StillOpen()) return c;
+      pool_.Release(*std::move(c), /*reusable=*/false);
+    }
   }
 
-  void Release(std::unique_ptr<Connection> c) {
-    const bool reusable = !c->broken;
+  void Release(std::unique_ptr<pg::Connection> c) {
+    const bool reusable = c->healthy();
     pool_.Release(std::move(c), reusable);
   }
 
-  absl::StatusOr<std::unique_ptr<Connection>> Connect() {
-    auto c = std::make_unique<Connection>();
-    try {
-      c->conn = std::make_unique<pqxx::connection>(uri_);
-      pqxx::nontransaction setup(*c->conn);
-      setup.exec(options_.durability == Durability::kFsync
-                     ? "SET synchronous_commit TO on"
-                     : "SET synchronous_commit TO off");
-      setup.commit();
-      for (int i = 0; i < kStmtCount; ++i) {
-        if (!texts_[i].empty()) c->conn->prepare(StmtName(i), texts_[i]);
-      }
-      return c;
-    } catch (...) {
-      return CurrentException("connecting").status;
-    }
+  absl::StatusOr<std::unique_ptr<pg::Connection>> Connect() {
+    return pg::Connection::Open(uri_, {options_.durability == Durability::kFsync
+                                           ? "SET synchronous_commit TO on"
+                                           : "SET synchronous_commit TO off"});
   }
 
   const std::string uri_;
   const DriverOptions options_;
   const SqlDialect dialect_;
-  std::array<std::string, kStmtCount> texts_;
+  std::array<pg::Statement, kStmtCount> statements_;
 
-  ConnectionPool<Connection> pool_{kMaxConnections};
+  ConnectionPool<pg::Connection> pool_{kMaxConnections};
 };
 
 }  // namespace

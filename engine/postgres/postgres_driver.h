@@ -15,12 +15,29 @@
 // wrote it. The TS driver reads the JSONB columns, so it sees the same values.
 // JSONB cannot hold the escape \u0000; such a payload is InvalidArgument.
 //
+// Round trips (libpq directly, engine/postgres/pg_connection.h): a read is
+// one statement in a round trip of its own, without BEGIN/COMMIT; a write
+// (an append, a record update or delete) is one pipelined round trip that
+// carries its statements and its commit (libpq's pipeline mode); concurrent
+// appends of one driver share such a round trip and its commit (group
+// commit, engine/sql/group_commit.h). Only an append that conflicts (an
+// index or id already taken) falls back to BEGIN, statements, COMMIT.
+//
 // Connections: a pool of up to 4, opened on demand, so up to 4 calls run at
-// once. A connection that breaks is dropped; a call whose connection broke
-// before its commit is retried once on a fresh one. While the server is down,
-// calls return Unavailable (opening included); they work again once it is
-// back. A commit whose outcome is unknown (the connection broke during
-// COMMIT) is Unavailable too, and says so.
+// once. A connection that breaks is dropped, and one that the server closed
+// while it sat in the pool (a restart, a failover) is noticed and replaced
+// before use. A call whose connection broke before its commit is retried
+// once on a fresh one; so is a pipelined write whose commit's outcome is
+// unknown, since every write of the contract can run twice harmlessly
+// (upserts, deletes, and appends whose identical rerun is a no-op). While the
+// server is down, calls return Unavailable (opening included); they work
+// again once it is back. A commit whose outcome stays unknown is Unavailable
+// too, and says so.
+//
+// Several hosts, failover: the URI may name several hosts
+// (postgresql://h1:5432,h2:5432/db?target_session_attrs=read-write); each new
+// connection goes to the first that accepts writes, so after a standby is
+// promoted, calls reach it by themselves (docs/SCALE-OUT.md).
 //
 // Durability: kProcessCrash sets synchronous_commit=off (the server's WAL
 // writer flushes within about 3 x wal_writer_delay, 600 ms by default; a

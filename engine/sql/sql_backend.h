@@ -46,12 +46,45 @@ class SqlBackend {
   // Runs `body` in one transaction: committed if it returns OK, rolled back
   // otherwise (its status is returned). kWrite transactions take the write
   // lock at the start (SQLite: BEGIN IMMEDIATE) so that they never fail
-  // half-way for lock upgrades. Errors: Unavailable when the database cannot
-  // be reached or stays locked, Aborted when the transaction lost a race and
-  // may simply be retried, DataLoss on corruption.
-  // Thread-safe: each call gets its own connection or waits for one.
+  // half-way for lock upgrades. A kRead body may instead see each statement
+  // run in a transaction of its own (Postgres: one round trip per read).
+  // Errors: Unavailable when the database cannot be reached or stays locked,
+  // Aborted when the transaction lost a race and may simply be retried,
+  // DataLoss on corruption. Thread-safe: each call gets its own connection or
+  // waits for one.
   virtual absl::Status InTransaction(
       Mode mode, absl::FunctionRef<absl::Status(SqlTransaction&)> body) = 0;
+
+  // One statement of a batch.
+  struct Step {
+    Stmt stmt;
+    std::vector<SqlValue> params;
+  };
+  // Runs `steps` in order in one write transaction, committed if every step
+  // succeeds, else rolled back with the first failure's status and
+  // *failed_step its position. Steps whose text is empty in the dialect are
+  // skipped. For writes that need no result before their commit: a backend
+  // may send them all at once (Postgres pipelines the statements and the
+  // commit into one round trip); the default runs them through
+  // InTransaction. `idempotent`: running the steps twice leaves what running
+  // them once does, so when a broken connection leaves unknown whether they
+  // were committed, the backend may run them again on a fresh one.
+  // Errors as InTransaction's.
+  virtual absl::Status RunBatch(absl::Span<const Step> steps, bool idempotent,
+                                int* failed_step) {
+    (void)idempotent;
+    return InTransaction(Mode::kWrite, [&](SqlTransaction& txn) {
+      for (size_t i = 0; i < steps.size(); ++i) {
+        absl::StatusOr<int64_t> n =
+            txn.Run(steps[i].stmt, steps[i].params, nullptr);
+        if (!n.ok()) {
+          *failed_step = static_cast<int>(i);
+          return n.status();
+        }
+      }
+      return absl::OkStatus();
+    });
+  }
 
   // Bytes the store occupies, or 0 if unknown.
   virtual absl::StatusOr<int64_t> DiskBytes() = 0;

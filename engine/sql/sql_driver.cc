@@ -3,13 +3,16 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "api/internal/validation.h"
+#include "engine/sql/group_commit.h"
 #include "engine/sql/row_mapping.h"
 
 namespace sessionlog {
@@ -19,6 +22,11 @@ using Mode = SqlBackend::Mode;
 
 constexpr int kMaxAttempts = 5;
 constexpr int64_t kBeforeAll = std::numeric_limits<int64_t>::min();
+// Group commit of appends (group_commit.h): two groups on the wire at once,
+// so that one is built and sent while the server runs the other; events per
+// group capped so that one statement's arrays stay a few MB.
+constexpr int kGroupsInFlight = 2;
+constexpr size_t kMaxGroupEvents = 4096;
 
 // A stable 64-bit hash (FNV-1a) for advisory-lock keys: it must be the same
 // in every process that shares the store.
@@ -42,6 +50,7 @@ class SqlDriver final : public SessionPersistDriver {
             std::unique_ptr<SqlBackend> backend)
       : SessionPersistDriver(options),
         schema_(dialect.schema),
+        batched_appends_(HasBatchedAppends(dialect)),
         backend_(std::move(backend)) {}
 
  protected:
@@ -73,20 +82,18 @@ class SqlDriver final : public SessionPersistDriver {
   }
 
   absl::Status DoUpdateSession(const SessionRecord& record) override {
-    return Transact(Mode::kWrite, [&](SqlTransaction& txn) -> absl::Status {
-      if (absl::Status s = LockStore(txn, Stmt::kLockStore); !s.ok()) return s;
-      absl::StatusOr<int64_t> n =
-          txn.Run(Stmt::kUpsertSession, SessionParams(record), nullptr);
-      if (!n.ok()) return Context(n.status(), "session", record.id);
-      if (options().max_sessions == kNoLimit) return absl::OkStatus();
+    std::vector<SqlBackend::Step> steps = {
+        {Stmt::kLockStore, {StoreKey()}},
+        {Stmt::kUpsertSession, SessionParams(record)}};
+    if (options().max_sessions != kNoLimit) {
       // Events first: their statement finds the records to evict.
-      for (Stmt evict : {Stmt::kEvictEvents, Stmt::kEvictSessions}) {
-        absl::StatusOr<int64_t> d =
-            txn.Run(evict, {options().max_sessions}, nullptr);
-        if (!d.ok()) return d.status();
-      }
-      return absl::OkStatus();
-    });
+      steps.push_back({Stmt::kEvictEvents, {options().max_sessions}});
+      steps.push_back({Stmt::kEvictSessions, {options().max_sessions}});
+    }
+    int failed = -1;
+    absl::Status s = Batch(steps, &failed);
+    if (!s.ok() && failed == 1) return Context(s, "session", record.id);
+    return s;
   }
 
   absl::StatusOr<std::vector<SessionEvent>> DoListEvents(
@@ -104,15 +111,83 @@ class SqlDriver final : public SessionPersistDriver {
   }
 
   absl::Status DoInsertEvents(absl::Span<const SessionEvent> events) override {
-    // Sessions in a fixed order, so that concurrent batches take their
-    // per-session locks in the same order and cannot deadlock.
+    if (!batched_appends_ || options().read_only) {
+      return InsertOneByOne(events);
+    }
+    GroupCommit::Call call{events};
+    groups_.Submit(&call, [this](absl::Span<GroupCommit::Call* const> group) {
+      RunGroup(group);
+    });
+    return call.status;
+  }
+
+  // A group of appends in one batch: the locks, one multi-row insert that
+  // fails on any conflict, one trim. If anything in it is refused (an index
+  // or id taken, even by an identical retry; a value the server rejects),
+  // each call runs again on its own, statement by statement, which tells
+  // identical retries, aliases and real conflicts apart.
+  void RunGroup(absl::Span<GroupCommit::Call* const> group) {
+    std::vector<const SessionEvent*> events;
+    for (const GroupCommit::Call* c : group) {
+      for (const SessionEvent& e : c->events) events.push_back(&e);
+    }
+    absl::Status s = InsertBatched(events);
+    if (s.ok() || absl::IsUnavailable(s) || absl::IsAborted(s)) {
+      for (GroupCommit::Call* c : group) c->status = s;
+      return;
+    }
+    for (GroupCommit::Call* c : group) c->status = InsertOneByOne(c->events);
+  }
+
+  absl::Status InsertBatched(const std::vector<const SessionEvent*>& events) {
+    std::vector<std::pair<int64_t, absl::string_view>> sessions;
+    for (const SessionEvent* e : events) {
+      sessions.push_back({LockKey(schema_, e->session_id), e->session_id});
+    }
+    SortSessions(sessions);
+    std::vector<int64_t> keys;
+    std::vector<std::optional<std::string>> ids;
+    for (const auto& [key, id] : sessions) {
+      keys.push_back(key);
+      ids.emplace_back(std::string(id));
+    }
+    // Column j of every event, as one array parameter.
+    constexpr int kColumns = 7;
+    std::vector<std::vector<std::optional<std::string>>> columns(kColumns);
+    for (const SessionEvent* e : events) {
+      std::vector<SqlValue> row = EventParams(*e);
+      for (int j = 0; j < kColumns; ++j) {
+        if (const int64_t* n = std::get_if<int64_t>(&row[j])) {
+          columns[j].emplace_back(absl::StrCat(*n));
+        } else if (std::string* t = std::get_if<std::string>(&row[j])) {
+          columns[j].emplace_back(std::move(*t));
+        } else {
+          columns[j].emplace_back(std::nullopt);
+        }
+      }
+    }
+    std::vector<SqlBackend::Step> steps(2);
+    steps[0] = {Stmt::kLockStoreSharedAndKeys,
+                {StoreKey(), ArrayLiteral(keys)}};
+    steps[1].stmt = Stmt::kInsertEventRows;
+    for (const auto& column : columns) {
+      steps[1].params.emplace_back(ArrayLiteral(column));
+    }
+    if (options().max_events_per_session != kNoLimit) {
+      steps.push_back({Stmt::kTrimSessions,
+                       {ArrayLiteral(ids), options().max_events_per_session}});
+    }
+    int failed = -1;
+    return Batch(steps, &failed);
+  }
+
+  // Statement by statement, in one transaction.
+  absl::Status InsertOneByOne(absl::Span<const SessionEvent> events) {
     std::vector<std::pair<int64_t, absl::string_view>> sessions;
     for (const SessionEvent& e : events) {
       sessions.push_back({LockKey(schema_, e.session_id), e.session_id});
     }
-    std::sort(sessions.begin(), sessions.end());
-    sessions.erase(std::unique(sessions.begin(), sessions.end()),
-                   sessions.end());
+    SortSessions(sessions);
     return Transact(Mode::kWrite, [&](SqlTransaction& txn) -> absl::Status {
       // One round trip takes the shared store lock and the first session's;
       // a batch over several sessions takes the others one by one.
@@ -160,15 +235,11 @@ class SqlDriver final : public SessionPersistDriver {
   }
 
   absl::Status DoDeleteSession(absl::string_view id) override {
-    return Transact(Mode::kWrite, [&](SqlTransaction& txn) -> absl::Status {
-      if (absl::Status s = LockStore(txn, Stmt::kLockStore); !s.ok()) return s;
-      if (absl::StatusOr<int64_t> n =
-              txn.Run(Stmt::kDeleteEvents, {Text(id)}, nullptr);
-          !n.ok()) {
-        return n.status();
-      }
-      return txn.Run(Stmt::kDeleteSession, {Text(id)}, nullptr).status();
-    });
+    int failed = -1;
+    return Batch({{Stmt::kLockStore, {StoreKey()}},
+                  {Stmt::kDeleteEvents, {Text(id)}},
+                  {Stmt::kDeleteSession, {Text(id)}}},
+                 &failed);
   }
 
   absl::StatusOr<DriverStats> DoStats() override {
@@ -250,11 +321,34 @@ class SqlDriver final : public SessionPersistDriver {
     return s;
   }
 
-  int64_t StoreKey() const { return LockKey("sessionlog-store", schema_); }
-
-  absl::Status LockStore(SqlTransaction& txn, Stmt lock) {
-    return txn.Run(lock, {StoreKey()}, nullptr).status();
+  // Runs `steps` in one batch, again when it lost a race (Aborted). Every
+  // batch of this driver is idempotent: upserts, deletes, and inserts whose
+  // identical rerun is refused as a conflict, then found identical.
+  absl::Status Batch(absl::Span<const SqlBackend::Step> steps,
+                     int* failed_step) {
+    if (options().read_only) {
+      return absl::FailedPreconditionError(
+          "the store was opened read_only; writes are refused");
+    }
+    absl::Status s;
+    for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+      s = backend_->RunBatch(steps, /*idempotent=*/true, failed_step);
+      if (!absl::IsAborted(s)) return s;
+    }
+    return s;
   }
+
+  // Sessions in a fixed order (by lock key), once each, so that concurrent
+  // writers take their per-session locks in the same order and cannot
+  // deadlock.
+  static void SortSessions(
+      std::vector<std::pair<int64_t, absl::string_view>>& sessions) {
+    std::sort(sessions.begin(), sessions.end());
+    sessions.erase(std::unique(sessions.begin(), sessions.end()),
+                   sessions.end());
+  }
+
+  int64_t StoreKey() const { return LockKey("sessionlog-store", schema_); }
 
   absl::Status InsertOne(SqlTransaction& txn, const SessionEvent& e) {
     absl::StatusOr<int64_t> inserted =
@@ -292,7 +386,9 @@ class SqlDriver final : public SessionPersistDriver {
   }
 
   const std::string schema_;
+  const bool batched_appends_;
   const std::unique_ptr<SqlBackend> backend_;
+  GroupCommit groups_{kGroupsInFlight, kMaxGroupEvents};
 };
 
 }  // namespace

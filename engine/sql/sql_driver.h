@@ -20,6 +20,14 @@
 //    Postgres: transaction advisory locks, exclusive for session writes and
 //    shared plus per-session for event writes). Transactions that lose a race
 //    (Aborted) are retried a few times.
+//  * Writes that need no answer before their commit (record updates and
+//    deletes, appends) go to the backend as one batch (SqlBackend::RunBatch;
+//    Postgres pipelines it into one round trip). Where the dialect has
+//    batched appends (Postgres), concurrent InsertEvents calls are grouped
+//    (group_commit.h) into one transaction of three statements: the locks,
+//    one multi-row INSERT without ON CONFLICT, one trim. A group that is
+//    refused (any conflict, even an identical retry) runs again call by
+//    call, statement by statement, as described above.
 //  * read_only: writes are FailedPrecondition.
 
 #ifndef SESSIONLOG_ENGINE_SQL_SQL_DRIVER_H_

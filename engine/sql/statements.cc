@@ -178,8 +178,63 @@ std::string StatementText(const SqlDialect& d, Stmt stmt) {
                            : "";
     case Stmt::kLockKey:
       return IsPostgres(d) ? "SELECT pg_advisory_xact_lock($1)" : "";
+    case Stmt::kLockStoreSharedAndKeys:
+      // UNION ALL runs its branches in order: the store lock first.
+      return IsPostgres(d) ? "SELECT pg_advisory_xact_lock_shared($1) "
+                             "UNION ALL SELECT pg_advisory_xact_lock(k) "
+                             "FROM unnest($2::bigint[]) AS k"
+                           : "";
+    case Stmt::kInsertEventRows:
+      if (!IsPostgres(d)) return "";
+      return absl::StrCat(
+          "INSERT INTO ", e,
+          " (id, event_index, session_id, created_at, connection_id, sender, "
+          "payload_json, payload_raw) SELECT id, event_index, session_id, "
+          "created_at, connection_id, sender, payload::jsonb, payload FROM "
+          "unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], "
+          "$5::text[], $6::text[], $7::text[]) AS t(id, event_index, "
+          "session_id, created_at, connection_id, sender, payload)");
+    case Stmt::kTrimSessions:
+      // Per session, as kTrimEvents, but the offset scan runs only when two
+      // index probes say there may be more than `keep` events (lowest <=
+      // highest - keep), which spares it on every append to a session
+      // that has not reached the limit.
+      if (!IsPostgres(d)) return "";
+      return absl::StrCat(
+          "DELETE FROM ", e,
+          " AS x USING unnest($1::text[]) AS s(id) WHERE x.session_id = s.id "
+          "AND x.event_index <= (SELECT event_index FROM ",
+          e, " WHERE session_id = s.id AND (SELECT min(event_index) FROM ", e,
+          " WHERE session_id = s.id) <= (SELECT max(event_index) FROM ", e,
+          " WHERE session_id = s.id) - $2 ORDER BY event_index DESC LIMIT 1 "
+          "OFFSET $2)");
   }
   return "";
+}
+
+bool HasBatchedAppends(const SqlDialect& d) { return IsPostgres(d); }
+
+std::string ArrayLiteral(const std::vector<std::optional<std::string>>& items) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    if (!items[i]) {
+      out.append("NULL");
+      continue;
+    }
+    out.push_back('"');
+    for (char c : *items[i]) {
+      if (c == '"' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
+    out.push_back('"');
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string ArrayLiteral(const std::vector<int64_t>& items) {
+  return absl::StrCat("{", absl::StrJoin(items, ","), "}");
 }
 
 std::vector<std::string> SchemaStatements(const SqlDialect& d) {

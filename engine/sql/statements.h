@@ -33,6 +33,8 @@
 #ifndef SESSIONLOG_ENGINE_SQL_STATEMENTS_H_
 #define SESSIONLOG_ENGINE_SQL_STATEMENTS_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,8 +69,16 @@ enum class Stmt {
   kLockStore,              // exclusive: session writes, evictions, deletes
   kLockStoreSharedAndKey,  // $1 store key shared, $2 one session's key
   kLockKey,                // $1: exclusive on one more session's key
+  // Batched appends (Postgres only; empty under SQLite): many events, of any
+  // sessions, in one statement each, their values as array parameters
+  // (ArrayLiteral) so that a batch costs a fixed number of statements.
+  kLockStoreSharedAndKeys,  // $1 store key shared, $2 bigint[] session keys,
+                            // exclusive, in the order given
+  kInsertEventRows,         // $1..$7 arrays of the 7 event fields; no ON
+                            // CONFLICT: any conflict fails the statement
+  kTrimSessions,            // $1 text[] session ids, $2 keep
 };
-inline constexpr int kStmtCount = static_cast<int>(Stmt::kLockKey) + 1;
+inline constexpr int kStmtCount = static_cast<int>(Stmt::kTrimSessions) + 1;
 
 struct SqlDialect {
   enum class Kind { kSqlite, kPostgres };
@@ -79,6 +89,15 @@ struct SqlDialect {
 
 // The text of `stmt` in `dialect`; empty when the dialect needs none.
 std::string StatementText(const SqlDialect& dialect, Stmt stmt);
+
+// Whether `dialect` has the batched-append statements.
+bool HasBatchedAppends(const SqlDialect& dialect);
+
+// A Postgres array literal ({"a","b",NULL}) of `items`, for an array
+// parameter: each item double-quoted with \ and \" escaped; nullopt items
+// are NULL. The text is bound as a parameter like any other value.
+std::string ArrayLiteral(const std::vector<std::optional<std::string>>& items);
+std::string ArrayLiteral(const std::vector<int64_t>& items);
 
 // Statements that create (or bring up to date) the tables and indexes; each
 // is idempotent. Run in one write transaction at open.
