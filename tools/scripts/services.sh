@@ -93,3 +93,140 @@ stop_postgres() {
     PG_DIR=""
   fi
 }
+
+# ---- A primary and a streaming standby (docs/SCALE-OUT.md) ----
+#
+# start_postgres_pair [sync|async] starts a primary and a standby made from it
+# with pg_basebackup, both on free ports of 127.0.0.1, and waits until the
+# standby streams (and, with sync, until the primary names it its synchronous
+# standby: a commit with synchronous_commit=on then waits for the standby to
+# flush it). It exports
+#   SESSIONLOG_PG_PAIR_URI   one URI naming both hosts, primary first, with
+#                            target_session_attrs=read-write: libpq connects to
+#                            whichever of them accepts writes
+#   SESSIONLOG_PG_PAIR_DIR   the directory holding both (PG_PAIR_DIR)
+# The other functions act on the pair in $PG_PAIR_DIR; the failover test
+# (tests/scaleout/failover_test.cc) calls them, one bash per call.
+PG_PAIR_DIR="${SESSIONLOG_PG_PAIR_DIR:-}"
+PG_BIN=/usr/lib/postgresql/15/bin
+
+_pg_free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+_pg_as_postgres() { runuser -u postgres -- "$@"; }
+
+start_postgres_pair() {
+  local mode="${1:-sync}"
+  if [[ "$mode" != sync && "$mode" != async ]]; then
+    echo "error: start_postgres_pair takes sync or async, not '$mode'" >&2
+    return 1
+  fi
+  local p1 p2
+  p1=$(_pg_free_port)
+  p2=$(_pg_free_port)
+  PG_PAIR_DIR=$(mktemp -d /tmp/sessionlog-pgpair.XXXXXX)
+  chown postgres:postgres "$PG_PAIR_DIR"
+  echo "$p1" >"$PG_PAIR_DIR/primary.port"
+  echo "$p2" >"$PG_PAIR_DIR/standby.port"
+  _pg_as_postgres "$PG_BIN/initdb" -D "$PG_PAIR_DIR/primary" -A trust -U postgres -E UTF8 \
+    --locale=C.UTF-8 --no-sync >/dev/null || return 1
+  {
+    echo "listen_addresses = '127.0.0.1'"
+    echo "port = $p1"
+    echo "unix_socket_directories = '$PG_PAIR_DIR'"
+    echo "wal_level = replica"
+    echo "max_wal_senders = 4"
+    echo "synchronous_commit = on"
+    if [[ "$mode" == sync ]]; then echo "synchronous_standby_names = 'standby1'"; fi
+  } >>"$PG_PAIR_DIR/primary/postgresql.conf"
+  _pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG_PAIR_DIR/primary" -l "$PG_PAIR_DIR/primary.log" -w \
+    start >/dev/null || { cat "$PG_PAIR_DIR/primary.log" >&2; return 1; }
+  _pg_as_postgres "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$p1" -U postgres \
+    -D "$PG_PAIR_DIR/standby" -X stream -R --no-sync >/dev/null || return 1
+  # After what -R wrote, so that these win. Promoted, the standby has no
+  # standby of its own: it must not wait for one.
+  {
+    echo "port = $p2"
+    echo "primary_conninfo = 'host=127.0.0.1 port=$p1 user=postgres application_name=standby1'"
+    echo "hot_standby = on"
+    echo "synchronous_standby_names = ''"
+  } >>"$PG_PAIR_DIR/standby/postgresql.auto.conf"
+  _pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG_PAIR_DIR/standby" -l "$PG_PAIR_DIR/standby.log" -w \
+    start >/dev/null || { cat "$PG_PAIR_DIR/standby.log" >&2; return 1; }
+  local want="streaming"
+  local query="SELECT state FROM pg_stat_replication WHERE application_name = 'standby1'"
+  if [[ "$mode" == sync ]]; then
+    want="streaming sync"
+    query="SELECT state || ' ' || sync_state FROM pg_stat_replication WHERE application_name = 'standby1'"
+  fi
+  local i got=""
+  for ((i = 0; i < 100; ++i)); do
+    got=$(psql -h 127.0.0.1 -p "$p1" -U postgres -d postgres -Atc "$query" 2>/dev/null)
+    [[ "$got" == "$want" ]] && break
+    sleep 0.1
+  done
+  if [[ "$got" != "$want" ]]; then
+    echo "error: the standby is not '$want' after 10 s (got '$got')" >&2
+    return 1
+  fi
+  psql -h 127.0.0.1 -p "$p1" -U postgres -d postgres -qc "CREATE DATABASE sessionlog_test" || return 1
+  export SESSIONLOG_PG_PAIR_DIR="$PG_PAIR_DIR"
+  export SESSIONLOG_PG_PAIR_URI="postgresql://postgres@127.0.0.1:$p1,127.0.0.1:$p2/sessionlog_test?target_session_attrs=read-write&connect_timeout=2"
+  echo "postgres pair ($mode) started: $SESSIONLOG_PG_PAIR_URI"
+}
+
+# The postmaster's pid of `primary` or `standby` in $PG_PAIR_DIR.
+_pg_pair_pid() { head -n 1 "$PG_PAIR_DIR/$1/postmaster.pid" 2>/dev/null; }
+
+# Stops the primary's WAL sender (SIGSTOP): commits go on being made on the
+# primary but reach the standby no more. With a synchronous standby, commits
+# then wait, unacknowledged.
+pause_postgres_replication() {
+  local pid
+  pid=$(_pg_pair_pid primary) || return 1
+  local senders
+  senders=$(ps --ppid "$pid" -o pid=,args= | awk '/walsender/ {print $1}')
+  if [[ -z "$senders" ]]; then echo "error: the primary has no WAL sender" >&2; return 1; fi
+  kill -STOP $senders
+}
+
+# Kills the primary as a machine loss would: SIGKILL to the postmaster and
+# every process of it at once, no shutdown, no final WAL sent.
+kill_postgres_primary() {
+  local pid
+  pid=$(_pg_pair_pid primary) || return 1
+  local children
+  children=$(ps --ppid "$pid" -o pid=)
+  kill -KILL "$pid" $children 2>/dev/null || true
+  local i
+  for ((i = 0; i < 50; ++i)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  echo "error: the primary ($pid) is still running" >&2
+  return 1
+}
+
+# Promotes the standby to primary and waits until it accepts writes.
+promote_postgres_standby() {
+  _pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG_PAIR_DIR/standby" -w promote >/dev/null
+}
+
+stop_postgres_pair() {
+  if [[ -n "$PG_PAIR_DIR" && -d "$PG_PAIR_DIR" ]]; then
+    local node pid
+    for node in primary standby; do
+      pid=$(_pg_pair_pid "$node")
+      # A WAL sender paused by pause_postgres_replication would hold up the
+      # shutdown.
+      if [[ -n "$pid" ]]; then kill -CONT $(ps --ppid "$pid" -o pid=) 2>/dev/null || true; fi
+      if [[ -f "$PG_PAIR_DIR/$node/postmaster.pid" ]]; then
+        _pg_as_postgres "$PG_BIN/pg_ctl" -D "$PG_PAIR_DIR/$node" -m immediate -w stop >/dev/null 2>&1 || true
+      fi
+    done
+    rm -rf "$PG_PAIR_DIR"
+    PG_PAIR_DIR=""
+    unset SESSIONLOG_PG_PAIR_DIR SESSIONLOG_PG_PAIR_URI
+  fi
+}
