@@ -4,10 +4,13 @@
 #include <cmath>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "api/internal/json_surrogates.h"
 #include "nlohmann/json.hpp"
+#include "schema/lone_surrogate_shield.h"
 
 namespace sessionlog {
 namespace {
@@ -28,13 +31,45 @@ std::string Dump(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-// Parses JSON text given to the API back into a value to embed. Stored JSON
-// was validated when written; if it somehow does not parse, it is embedded as
-// a string so that export never loses it.
-Json Embed(const std::string& text) {
-  Json value = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+// Parses JSON text given to the API back into a value to embed, through
+// `shield` when the record's texts need one. Stored JSON was validated when
+// written; if it somehow does not parse, it is embedded as a string so that
+// export never loses it.
+Json Embed(const std::string& text, const LoneSurrogateShield* shield) {
+  Json value = shield != nullptr
+                   ? Json::parse(shield->Shield(text), nullptr, false)
+                   : Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) return Json(text);
   return value;
+}
+
+absl::string_view View(const std::optional<std::string>& text) {
+  return text ? absl::string_view(*text) : absl::string_view();
+}
+
+// Dumps a record or event whose JSON texts are `json_texts` (and whose other
+// strings are `strings`), built by `build` with the shield it needs: none
+// unless a JSON text holds a lone surrogate escape, which nlohmann cannot
+// hold. The escapes come out as they were written.
+template <typename Build>
+std::string DumpKeepingLoneSurrogates(
+    std::initializer_list<absl::string_view> json_texts,
+    std::initializer_list<absl::string_view> strings, Build build) {
+  bool needed = false;
+  for (absl::string_view text : json_texts) {
+    needed = needed || HasLoneSurrogateEscape(text);
+  }
+  if (!needed) return Dump(build(nullptr));
+  std::vector<absl::string_view> texts(strings);
+  texts.insert(texts.end(), json_texts.begin(), json_texts.end());
+  absl::StatusOr<LoneSurrogateShield> shield = LoneSurrogateShield::For(texts);
+  if (!shield.ok()) return Dump(build(nullptr));
+  return shield->Unshield(Dump(build(&*shield)));
+}
+
+const LoneSurrogateShield* OrNull(
+    const std::optional<LoneSurrogateShield>& shield) {
+  return shield ? &*shield : nullptr;
 }
 
 // Deeper input is refused before it is parsed: printing a value recurses
@@ -64,29 +99,49 @@ int MaxNestingDepth(absl::string_view text) {
   return max_depth;
 }
 
-absl::StatusOr<Json> ParseObject(absl::string_view text,
-                                 absl::string_view what) {
+// A parsed object, and the shield its text needed (if it held lone
+// surrogate escapes).
+struct Parsed {
+  Json value;
+  std::optional<LoneSurrogateShield> shield;
+};
+
+absl::StatusOr<Parsed> ParseObject(absl::string_view text,
+                                   absl::string_view what) {
   if (MaxNestingDepth(text) > kMaxJsonDepth) {
     return absl::InvalidArgumentError(absl::StrCat(
         what, ": JSON nests deeper than ", kMaxJsonDepth, " levels"));
   }
-  Json value = Json::parse(text.begin(), text.end(), nullptr,
-                           /*allow_exceptions=*/false);
-  if (value.is_discarded()) {
+  Parsed parsed;
+  parsed.value = Json::parse(text.begin(), text.end(), nullptr,
+                             /*allow_exceptions=*/false);
+  if (parsed.value.is_discarded() && HasLoneSurrogateEscape(text)) {
+    absl::StatusOr<LoneSurrogateShield> shield =
+        LoneSurrogateShield::For({text});
+    if (!shield.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": ", shield.status().message()));
+    }
+    parsed.value = Json::parse(shield->Shield(text), nullptr, false);
+    parsed.shield = *std::move(shield);
+  }
+  if (parsed.value.is_discarded()) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": not valid JSON"));
   }
-  if (!value.is_object()) {
+  if (!parsed.value.is_object()) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": must be a JSON object"));
   }
-  return value;
+  return parsed;
 }
 
 // Reads the fields of one JSON object, refusing unknown and mistyped ones.
 class FieldReader {
  public:
-  FieldReader(const Json& object, absl::string_view name)
-      : object_(object), name_(name) {}
+  // `shield`: the one the object's text was parsed through, or null.
+  FieldReader(const Json& object, absl::string_view name,
+              const LoneSurrogateShield* shield)
+      : object_(object), name_(name), shield_(shield) {}
 
   absl::Status String(const char* field, std::string* out, bool required) {
     auto it = object_.find(field);
@@ -96,6 +151,11 @@ class FieldReader {
     }
     if (!it->is_string()) return FieldError(name_, field, "must be a string");
     *out = it->get<std::string>();
+    if (shield_ != nullptr && shield_->Holds(*out)) {
+      return FieldError(name_, field,
+                        "holds a lone UTF-16 surrogate escape, which a text "
+                        "field cannot (only JSON-typed fields can)");
+    }
     return absl::OkStatus();
   }
 
@@ -146,7 +206,7 @@ class FieldReader {
     auto it = object_.find(field);
     if (it == object_.end()) return;
     if (it->is_null() && !keep_null) return;
-    *out = Dump(*it);
+    *out = shield_ != nullptr ? shield_->Unshield(Dump(*it)) : Dump(*it);
   }
 
   bool Has(const char* field) const { return object_.contains(field); }
@@ -167,10 +227,12 @@ class FieldReader {
  private:
   const Json& object_;
   std::string name_;
+  const LoneSurrogateShield* shield_;
 };
 
-absl::StatusOr<SessionRecord> RecordFromObject(const Json& object) {
-  FieldReader in(object, "session");
+absl::StatusOr<SessionRecord> RecordFromObject(
+    const Json& object, const LoneSurrogateShield* shield) {
+  FieldReader in(object, "session", shield);
   SessionRecord r;
   bool destroyed = false;
   int64_t destroyed_at = 0;
@@ -193,8 +255,9 @@ absl::StatusOr<SessionRecord> RecordFromObject(const Json& object) {
   return r;
 }
 
-absl::StatusOr<SessionEvent> EventFromObject(const Json& object) {
-  FieldReader in(object, "event");
+absl::StatusOr<SessionEvent> EventFromObject(
+    const Json& object, const LoneSurrogateShield* shield) {
+  FieldReader in(object, "event", shield);
   SessionEvent e;
   std::string sender;
   absl::Status s = in.String("id", &e.id, true);
@@ -221,7 +284,7 @@ absl::StatusOr<SessionEvent> EventFromObject(const Json& object) {
   return e;
 }
 
-Json RecordToObject(const SessionRecord& r) {
+Json RecordToObject(const SessionRecord& r, const LoneSurrogateShield* shield) {
   Json o = Json::object();
   o["id"] = r.id;
   o["agent"] = r.agent;
@@ -230,13 +293,17 @@ Json RecordToObject(const SessionRecord& r) {
   o["createdAt"] = r.created_at;
   if (r.destroyed_at) o["destroyedAt"] = *r.destroyed_at;
   if (r.sandbox_id) o["sandboxId"] = *r.sandbox_id;
-  if (r.session_init_json) o["sessionInit"] = Embed(*r.session_init_json);
-  if (r.config_options_json) o["configOptions"] = Embed(*r.config_options_json);
-  if (r.modes_json) o["modes"] = Embed(*r.modes_json);
+  if (r.session_init_json) {
+    o["sessionInit"] = Embed(*r.session_init_json, shield);
+  }
+  if (r.config_options_json) {
+    o["configOptions"] = Embed(*r.config_options_json, shield);
+  }
+  if (r.modes_json) o["modes"] = Embed(*r.modes_json, shield);
   return o;
 }
 
-Json EventToObject(const SessionEvent& e) {
+Json EventToObject(const SessionEvent& e, const LoneSurrogateShield* shield) {
   Json o = Json::object();
   o["id"] = e.id;
   o["eventIndex"] = e.event_index;
@@ -244,52 +311,77 @@ Json EventToObject(const SessionEvent& e) {
   o["createdAt"] = e.created_at;
   o["connectionId"] = e.connection_id;
   o["sender"] = std::string(SenderName(e.sender));
-  o["payload"] = Embed(e.payload_json);
+  o["payload"] = Embed(e.payload_json, shield);
   return o;
+}
+
+// `record` as one line of JSON: its object, as `wrap` puts it into the line.
+template <typename Wrap>
+std::string DumpRecord(const SessionRecord& record, Wrap wrap) {
+  return DumpKeepingLoneSurrogates(
+      {View(record.session_init_json), View(record.config_options_json),
+       View(record.modes_json)},
+      {record.id, record.agent, View(record.agent_session_id),
+       record.last_connection_id, View(record.sandbox_id)},
+      [&](const LoneSurrogateShield* shield) {
+        return wrap(RecordToObject(record, shield));
+      });
+}
+
+template <typename Wrap>
+std::string DumpEvent(const SessionEvent& event, Wrap wrap) {
+  return DumpKeepingLoneSurrogates(
+      {event.payload_json}, {event.id, event.session_id, event.connection_id},
+      [&](const LoneSurrogateShield* shield) {
+        return wrap(EventToObject(event, shield));
+      });
 }
 
 }  // namespace
 
 std::string SessionRecordToJson(const SessionRecord& record) {
-  return Dump(RecordToObject(record));
+  return DumpRecord(record, [](Json object) { return object; });
 }
 
 std::string SessionEventToJson(const SessionEvent& event) {
-  return Dump(EventToObject(event));
+  return DumpEvent(event, [](Json object) { return object; });
 }
 
 absl::StatusOr<SessionRecord> SessionRecordFromJson(absl::string_view json) {
-  absl::StatusOr<Json> object = ParseObject(json, "session");
+  absl::StatusOr<Parsed> object = ParseObject(json, "session");
   if (!object.ok()) return object.status();
-  return RecordFromObject(*object);
+  return RecordFromObject(object->value, OrNull(object->shield));
 }
 
 absl::StatusOr<SessionEvent> SessionEventFromJson(absl::string_view json) {
-  absl::StatusOr<Json> object = ParseObject(json, "event");
+  absl::StatusOr<Parsed> object = ParseObject(json, "event");
   if (!object.ok()) return object.status();
-  return EventFromObject(*object);
+  return EventFromObject(object->value, OrNull(object->shield));
 }
 
 absl::StatusOr<JsonLine> JsonLineFromJson(absl::string_view json) {
-  absl::StatusOr<Json> object = ParseObject(json, "line");
-  if (!object.ok()) return object.status();
-  if (object->size() != 1 ||
-      !(object->contains("session") || object->contains("event"))) {
+  absl::StatusOr<Parsed> parsed = ParseObject(json, "line");
+  if (!parsed.ok()) return parsed.status();
+  const Json& object = parsed->value;
+  if (object.size() != 1 ||
+      !(object.contains("session") || object.contains("event"))) {
     return absl::InvalidArgumentError(
         "line: must be exactly {\"session\":{...}} or {\"event\":{...}}");
   }
   JsonLine line;
-  auto it = object->begin();
+  auto it = object.begin();
   if (!it.value().is_object()) {
     return absl::InvalidArgumentError(
         absl::StrCat(it.key(), ": must be a JSON object"));
   }
   if (it.key() == "session") {
-    absl::StatusOr<SessionRecord> record = RecordFromObject(it.value());
+    absl::StatusOr<SessionRecord> record =
+        RecordFromObject(it.value(), OrNull(parsed->shield));
     if (!record.ok()) return record.status();
     line.session = *std::move(record);
   } else {
-    absl::StatusOr<SessionEvent> event = EventFromObject(it.value());
+    absl::StatusOr<SessionEvent> event =
+        EventFromObject(it.value(), OrNull(parsed->shield));
     if (!event.ok()) return event.status();
     line.event = *std::move(event);
   }
@@ -297,15 +389,19 @@ absl::StatusOr<JsonLine> JsonLineFromJson(absl::string_view json) {
 }
 
 std::string JsonLineToJson(const SessionRecord& record) {
-  Json line = Json::object();
-  line["session"] = RecordToObject(record);
-  return Dump(line);
+  return DumpRecord(record, [](Json object) {
+    Json line = Json::object();
+    line["session"] = std::move(object);
+    return line;
+  });
 }
 
 std::string JsonLineToJson(const SessionEvent& event) {
-  Json line = Json::object();
-  line["event"] = EventToObject(event);
-  return Dump(line);
+  return DumpEvent(event, [](Json object) {
+    Json line = Json::object();
+    line["event"] = std::move(object);
+    return line;
+  });
 }
 
 }  // namespace sessionlog

@@ -89,5 +89,80 @@ TEST(JsonCodecTest, JsonLines) {
   EXPECT_FALSE(JsonLineFromJson(R"({"event":[]})").ok());
 }
 
+// JSON allows lone UTF-16 surrogate escapes and JavaScript writes them
+// (JSON.stringify of half an emoji), so TS stores hold them. They are kept
+// exactly, in export and import alike.
+TEST(JsonCodecTest, LoneSurrogateEscapesAreKeptExactly) {
+  SessionEvent e;
+  e.id = "e1";
+  e.event_index = 1;
+  e.session_id = "s";
+  e.connection_id = "c";
+  e.payload_json =
+      R"({"text":"half \ud83d","low":"\uDE00","pair":"\ud83d\ude00",)"
+      R"("\udbff":[1,"\\ud800"]})";
+  const std::string line = JsonLineToJson(e);
+  // An object, not a string; the escapes as written, pairs decoded as
+  // nlohmann writes them.
+  EXPECT_EQ(line, R"({"event":{"id":"e1","eventIndex":1,"sessionId":"s",)"
+                  R"("createdAt":0,"connectionId":"c","sender":"client",)"
+                  R"("payload":{"text":"half \ud83d","low":"\uDE00",)"
+                  "\"pair\":\"\xf0\x9f\x98\x80\","
+                  R"("\udbff":[1,"\\ud800"]}}})");
+  absl::StatusOr<JsonLine> back = JsonLineFromJson(line);
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_TRUE(back->event.has_value());
+  EXPECT_EQ(back->event->payload_json,
+            R"({"text":"half \ud83d","low":"\uDE00","pair":")"
+            "\xf0\x9f\x98\x80"
+            R"(","\udbff":[1,"\\ud800"]})");
+  EXPECT_EQ(JsonLineToJson(*back->event), line);
+
+  SessionRecord r;
+  r.id = "s";
+  r.agent = "mock";
+  r.session_init_json = R"({"cwd":"\udc00"})";
+  r.config_options_json = R"(["\ud800"])";
+  r.modes_json = R"({"m":"\ud83d"})";
+  EXPECT_EQ(SessionRecordToJson(r),
+            R"({"id":"s","agent":"mock","lastConnectionId":"","createdAt":0,)"
+            R"("sessionInit":{"cwd":"\udc00"},"configOptions":["\ud800"],)"
+            R"("modes":{"m":"\ud83d"}})");
+  absl::StatusOr<SessionRecord> record =
+      SessionRecordFromJson(SessionRecordToJson(r));
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(*record, r);
+}
+
+// The private-use character that carries a lone surrogate through
+// nlohmann::json is one that the texts do not hold.
+TEST(JsonCodecTest, LoneSurrogatesNextToPrivateUseCharacters) {
+  SessionEvent e;
+  e.id = "\xee\x80\x80-id";        // U+E000
+  e.session_id = "s\xee\x80\x81";  // U+E001
+  e.payload_json = R"({"a":"\ue002\ud83dABCD","b":"\uE003)"
+                   "\xee\x80\x84"  // U+E004
+                   R"(\udc00"})";
+  absl::StatusOr<SessionEvent> back =
+      SessionEventFromJson(SessionEventToJson(e));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->id, e.id);
+  EXPECT_EQ(back->session_id, e.session_id);
+  EXPECT_EQ(back->payload_json,
+            "{\"a\":\"\xee\x80\x82\\ud83dABCD\",\"b\":\""
+            "\xee\x80\x83\xee\x80\x84\\udc00\"}");
+}
+
+TEST(JsonCodecTest, ALoneSurrogateInATextFieldIsRefused) {
+  absl::StatusOr<SessionEvent> e = SessionEventFromJson(
+      R"({"id":"e\ud83d","eventIndex":1,"sessionId":"s","createdAt":1,)"
+      R"("connectionId":"c","sender":"agent","payload":{}})");
+  EXPECT_EQ(e.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(e.status().message().find("event.id"), std::string::npos)
+      << e.status();
+  EXPECT_NE(e.status().message().find("surrogate"), std::string::npos)
+      << e.status();
+}
+
 }  // namespace
 }  // namespace sessionlog

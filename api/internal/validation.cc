@@ -5,6 +5,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "api/internal/json_surrogates.h"
 #include "simdjson.h"
 
 namespace sessionlog {
@@ -67,6 +68,12 @@ absl::Status ValidateJson(absl::string_view field, absl::string_view json,
   simdjson::error_code error =
       parser.parse(json.data(), json.size(), /*realloc_if_needed=*/true)
           .get(element);
+  if (error && HasLoneSurrogateEscape(json)) {
+    // simdjson decodes strings to UTF-8, which cannot hold a lone surrogate;
+    // JSON and JSON.parse take one. Everything else must still parse.
+    const std::string replaced = ReplaceLoneSurrogateEscapes(json);
+    error = parser.parse(replaced.data(), replaced.size(), true).get(element);
+  }
   if (error) {
     return Invalid(field, absl::StrCat("is not a JSON value (",
                                        simdjson::error_message(error), ")"));

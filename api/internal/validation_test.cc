@@ -73,6 +73,36 @@ TEST(ValidationTest, ChecksTheShapeOfRecordJsonFields) {
   ExpectInvalid(ValidateSessionRecord(r), "session.sessionInit");
 }
 
+// JSON allows lone UTF-16 surrogate escapes and JavaScript writes them
+// (JSON.stringify of half an emoji), so TS stores hold them.
+TEST(ValidationTest, AcceptsLoneSurrogateEscapesInJsonFields) {
+  SessionEvent e = ValidEvent();
+  for (const char* payload :
+       {R"({"text":"\ud83d"})", R"({"text":"\uDE00x"})", R"("\udbff")",
+        R"(["a\ud800\u0041","\udc00\ud800",{"\ud83d":1}])"}) {
+    e.payload_json = payload;
+    EXPECT_TRUE(ValidateSessionEvent(e, DriverOptions()).ok()) << payload;
+  }
+  SessionRecord r = test::MakeSession("s1", 1);
+  r.session_init_json = R"({"cwd":"/\ud83d"})";
+  r.config_options_json = R"(["\udc00"])";
+  r.modes_json = R"({"currentModeId":"\ud800"})";
+  EXPECT_TRUE(ValidateSessionRecord(r).ok()) << ValidateSessionRecord(r);
+}
+
+TEST(ValidationTest, LoneSurrogateEscapesDoNotExcuseOtherFaults) {
+  SessionEvent e = ValidEvent();
+  for (const char* payload :
+       {R"({"text":"\ud83d",})", R"({"text":"\ud83d")", R"("\ud83d" x)",
+        "\"\\ud83d\xff\"", R"({"a":"\ud83d\x"})"}) {
+    e.payload_json = payload;
+    ExpectInvalid(ValidateSessionEvent(e, DriverOptions()), "event.payload");
+  }
+  SessionRecord r = test::MakeSession("s1", 1);
+  r.session_init_json = R"("\ud83d")";
+  ExpectInvalid(ValidateSessionRecord(r), "session.sessionInit");
+}
+
 TEST(ValidationTest, PageLimits) {
   EXPECT_EQ(*NormalizePageLimit(0), kDefaultPageLimit);
   EXPECT_EQ(*NormalizePageLimit(7), 7);

@@ -84,6 +84,41 @@ TEST_F(PostgresDriverTest, AJsonbColumnRewrittenByAnotherProgramWins) {
   EXPECT_EQ(got->session_init_json, R"({"cwd": "/new"})");
 }
 
+// JSONB cannot hold a lone UTF-16 surrogate escape: the JSONB column gets
+// U+FFFD in its place (what the TS driver reads), the raw column the text as
+// given (what sessionlog reads), until another program rewrites the JSONB.
+TEST_F(PostgresDriverTest, LoneSurrogatesReachJsonbAsReplacementCharacters) {
+  auto driver = Open();
+  ASSERT_TRUE(driver.ok()) << driver.status();
+  SessionEvent e = MakeEvent("s", 1);
+  e.payload_json =
+      R"({"t":"\ud83d x \\ud800 \ud83d\ude00", "u":["\uDC00\uD800"]})";
+  ASSERT_TRUE((*driver)->InsertEvent(e).ok());
+  SessionRecord r = MakeSession("s", 1);
+  r.modes_json = R"({"currentModeId":"\udbff"})";
+  ASSERT_TRUE((*driver)->UpdateSession(r).ok());
+  EXPECT_EQ((*driver)->LastEvents("s", 1)->at(0), e);
+  EXPECT_EQ(*(*driver)->GetSession("s"), r);
+
+  auto jsonb = PgTestSchema::Query(
+      absl::StrCat("SELECT payload_json::text FROM ", Table("events")));
+  ASSERT_TRUE(jsonb.ok()) << jsonb.status();
+  EXPECT_THAT(*jsonb,
+              ::testing::ElementsAre(
+                  "{\"t\": \"\xef\xbf\xbd x \\\\ud800 \xf0\x9f\x98\x80\", "
+                  "\"u\": [\"\xef\xbf\xbd\xef\xbf\xbd\"]}"));
+  jsonb = PgTestSchema::Query(absl::StrCat(
+      "SELECT modes_json->>'currentModeId' FROM ", Table("sessions")));
+  ASSERT_TRUE(jsonb.ok()) << jsonb.status();
+  EXPECT_THAT(*jsonb, ::testing::ElementsAre("\xef\xbf\xbd"));
+
+  // What the TS driver's upsert does: it sets the JSONB column only.
+  ASSERT_TRUE(PgTestSchema::Exec(absl::StrCat("UPDATE ", Table("events"),
+                                              " SET payload_json = '[2]'"))
+                  .ok());
+  EXPECT_EQ((*driver)->LastEvents("s", 1)->at(0).payload_json, "[2]");
+}
+
 TEST_F(PostgresDriverTest, SchemasIsolateStores) {
   auto a = Open();
   ASSERT_TRUE(a.ok()) << a.status();

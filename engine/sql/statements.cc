@@ -24,21 +24,46 @@ std::string Collated(const SqlDialect& d, absl::string_view column) {
                        : std::string(column);
 }
 
+// Postgres: the JSON text `text` (an SQL text expression) as the text its
+// JSONB column holds. JSONB cannot hold a lone UTF-16 surrogate escape
+// ("\ud83d"; api/internal/json_surrogates.h), so each becomes \ufffd, the
+// character a UTF-8 encoder writes for it; text without a surrogate escape
+// goes as it is. Three passes: escaped backslashes become \u005c (the same
+// value), so that every "\u" left starts an escape; then a high surrogate
+// escape not followed by a low one, and a low one not preceded by a high one,
+// become \ufffd.
+std::string JsonbText(absl::string_view text) {
+  constexpr absl::string_view kHigh = R"(\\u[dD][89abAB][0-9a-fA-F]{2})";
+  constexpr absl::string_view kLow = R"(\\u[dD][c-fC-F][0-9a-fA-F]{2})";
+  const std::string unescaped =
+      absl::StrCat("regexp_replace(", text, R"(, '\\\\', '\\u005c', 'g'))");
+  const std::string highs =
+      absl::StrCat("regexp_replace(", unescaped, ", '", kHigh, "(?!", kLow,
+                   ")', ", R"('\\ufffd', 'g'))");
+  const std::string lows =
+      absl::StrCat("regexp_replace(", highs, ", '(?<!", kHigh, ")", kLow,
+                   R"(', '\\ufffd', 'g'))");
+  return absl::StrCat("(CASE WHEN ", text, R"( ~ '\\u[dD]' THEN )", lows,
+                      " ELSE ", text, " END)");
+}
+
 // Reads JSON column `<base>_json` as text. Postgres: the raw text while it
-// still equals the JSONB value, else the JSONB value's own text.
+// still stands for the JSONB value (another program, such as the TS driver,
+// may have rewritten the JSONB since), else the JSONB value's own text.
 std::string JsonRead(const SqlDialect& d, absl::string_view base) {
   if (!IsPostgres(d)) return absl::StrCat(base, "_json");
   return absl::Substitute(
-      "CASE WHEN $0_raw IS NOT NULL AND $0_raw::jsonb = $0_json "
+      "CASE WHEN $0_raw IS NULL THEN $0_json::text WHEN $1::jsonb = $0_json "
       "THEN $0_raw ELSE $0_json::text END",
-      base);
+      base, JsonbText(absl::StrCat(base, "_raw")));
 }
 
 // Writes parameter $n into a JSON column. Postgres infers a parameter's type
 // from its first use: "::text" first keeps $n text, so the *_raw column that
 // reuses it gets the text as given rather than JSONB's rendering.
 std::string JsonWrite(const SqlDialect& d, int n) {
-  return IsPostgres(d) ? absl::StrCat("$", n, "::text::jsonb")
+  return IsPostgres(d) ? absl::StrCat(JsonbText(absl::StrCat("$", n, "::text")),
+                                      "::jsonb")
                        : absl::StrCat("$", n);
 }
 
@@ -190,7 +215,9 @@ std::string StatementText(const SqlDialect& d, Stmt stmt) {
           "INSERT INTO ", e,
           " (id, event_index, session_id, created_at, connection_id, sender, "
           "payload_json, payload_raw) SELECT id, event_index, session_id, "
-          "created_at, connection_id, sender, payload::jsonb, payload FROM "
+          "created_at, connection_id, sender, ",
+          JsonbText("payload"),
+          "::jsonb, payload FROM "
           "unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], "
           "$5::text[], $6::text[], $7::text[]) AS t(id, event_index, "
           "session_id, created_at, connection_id, sender, payload)");

@@ -66,11 +66,23 @@ TEST(StatementsTest, SqliteAddsOnlyTheColumnsThatAreMissing) {
 
 TEST(StatementsTest, PostgresKeepsRawJsonBesideJsonb) {
   const std::string upsert = StatementText(kPostgres, Stmt::kUpsertSession);
-  EXPECT_TRUE(absl::StrContains(upsert, "$8::text::jsonb")) << upsert;
+  EXPECT_TRUE(absl::StrContains(upsert, "$8::text")) << upsert;
+  EXPECT_TRUE(absl::StrContains(upsert, "::jsonb")) << upsert;
   EXPECT_TRUE(absl::StrContains(upsert, "session_init_raw")) << upsert;
   const std::string read = StatementText(kPostgres, Stmt::kFindEvent);
-  EXPECT_TRUE(absl::StrContains(read, "payload_raw::jsonb = payload_json"))
-      << read;
+  EXPECT_TRUE(absl::StrContains(read, "payload_raw IS NULL")) << read;
+  EXPECT_TRUE(absl::StrContains(read, "::jsonb = payload_json")) << read;
+}
+
+// JSONB cannot hold a lone surrogate escape: Postgres writes and compares
+// the JSONB column through the text with \ufffd in its place.
+TEST(StatementsTest, PostgresJsonbTextReplacesLoneSurrogates) {
+  const std::string insert = StatementText(kPostgres, Stmt::kInsertEvent);
+  EXPECT_TRUE(absl::StrContains(insert, R"('\\ufffd')")) << insert;
+  EXPECT_TRUE(absl::StrContains(insert, "(?!")) << insert;
+  EXPECT_TRUE(absl::StrContains(insert, "(?<!")) << insert;
+  EXPECT_FALSE(absl::StrContains(StatementText(kSqlite, Stmt::kInsertEvent),
+                                 "regexp_replace"));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "api/internal/validation.h"
 #include "gmock/gmock.h"
+#include "schema/replay.h"
 #include "tests/conformance/driver_conformance.h"
 
 namespace sessionlog {
@@ -107,6 +108,51 @@ TEST_P(DriverConformanceTest, EveryEventFieldRoundTrips) {
   EXPECT_THAT(events, ElementsAre(zero, event));
   SL_ASSERT_OK_AND_ASSIGN(events, driver().LastEvents(event.session_id, 1));
   EXPECT_THAT(events, ElementsAre(event));
+}
+
+// JSON allows lone UTF-16 surrogate escapes and JavaScript writes them
+// (JSON.stringify of half an emoji), so stores that TS services wrote hold
+// them. They are stored and read back exactly, and replayed as the SDK does:
+// JSON.stringify writes a lone surrogate as \udxxx in lowercase.
+TEST_P(DriverConformanceTest, LoneSurrogateEscapesAreKeptExactly) {
+  SessionRecord record = MakeSession("s", 1);
+  record.session_init_json = R"({"cwd":"/w/\ud83d","mcpServers":[]})";
+  record.config_options_json = R"([{"id":"\uDE00"}])";
+  record.modes_json = R"({"currentModeId":"\udbff\u0041"})";
+  SL_ASSERT_OK(driver().UpdateSession(record));
+  SessionEvent half = MakeEvent("s", 1);
+  half.payload_json =
+      R"({"jsonrpc":"2.0","method":"session/update","params":)"
+      R"({"text":"half an emoji: \uD83D", "b": ["\udc00\ud800", 1.50]}})";
+  SessionEvent pair = MakeEvent("s", 2);
+  pair.payload_json = R"({"text":"\ud83d\ude00 and \\ud83d"})";
+  SL_ASSERT_OK(driver().InsertEvents({half, pair}));
+
+  SessionRecord got;
+  SL_ASSERT_OK_AND_ASSIGN(got, driver().GetSession("s"));
+  EXPECT_EQ(got, record);
+  std::vector<SessionEvent> events;
+  SL_ASSERT_OK_AND_ASSIGN(events, ListAllEvents(driver(), "s"));
+  EXPECT_THAT(events, ElementsAre(half, pair));
+  SL_ASSERT_OK_AND_ASSIGN(events, driver().LastEvents("s", 2));
+  EXPECT_THAT(events, ElementsAre(half, pair));
+  // A retry is the same event; another payload at the index is not.
+  SL_EXPECT_OK(driver().InsertEvent(half));
+  SessionEvent other = half;
+  other.payload_json = R"({"text":"half an emoji: \uD83E"})";
+  EXPECT_EQ(driver().InsertEvent(other).code(),
+            absl::StatusCode::kAlreadyExists);
+
+  std::optional<std::string> replay;
+  SL_ASSERT_OK_AND_ASSIGN(replay, ReplayTextForSession(driver(), "s"));
+  ASSERT_TRUE(replay.has_value());
+  EXPECT_NE(replay->find(R"("text":"half an emoji: \ud83d","b":)"
+                         R"(["\udc00\ud800",1.5])"),
+            std::string::npos)
+      << *replay;
+  EXPECT_NE(replay->find("\"text\":\"\xf0\x9f\x98\x80 and \\\\ud83d\""),
+            std::string::npos)
+      << *replay;
 }
 
 TEST_P(DriverConformanceTest, LastEventsAreTheNewestOldestFirst) {

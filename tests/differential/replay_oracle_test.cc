@@ -381,8 +381,8 @@ TEST(ReplayOracleTest, CollectReplayMatchesTheSdk) {
       e.created_at = 1700000000000 + i;
       e.connection_id = "c";
       e.sender = gen.Uniform(0, 1) ? Sender::kAgent : Sender::kClient;
-      // The store refuses some payloads JSON.parse takes (e.g. lone
-      // surrogates, numbers past the double range): draw until it accepts.
+      // The store refuses some payloads JSON.parse takes (e.g. numbers past
+      // the double range): draw until it accepts.
       do {
         e.payload_json = gen.Payload();
       } while (!ValidateSessionEvent(e, DriverOptions()).ok());

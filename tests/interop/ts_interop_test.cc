@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/memory/memory_driver.h"
 #include "engine/postgres/postgres_driver.h"
+#include "engine/rocksdb/rocksdb_driver.h"
 #include "engine/sqlite/sqlite_driver.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -176,6 +178,78 @@ TEST_P(TsInteropTest, TheTsDriverHitsTheUniqueIndex) {
                                ? "UNIQUE constraint failed: events.session_id, "
                                  "events.event_index"
                                : "idx_events_session_index"));
+}
+
+// A TS service stores what JSON.stringify writes, lone UTF-16 surrogate
+// escapes included (half an emoji), in its SQLite file. (Its Postgres driver
+// cannot: JSONB refuses them.) sessionlog reads them exactly, exports them as
+// JSON values, imports the export into every backend, and a TS driver reads
+// back what sessionlog wrote: the text never changes. (Migration of such
+// stores: tools/migrate/migrate_roundtrip_test.)
+TEST(TsInteropLoneSurrogatesTest, TsSqliteStoreKeepsThemEverywhere) {
+  TempDir dir;
+  const std::string ts_file = dir.Sub("ts.sqlite");
+  // What JSON.stringify writes for these JavaScript values.
+  const std::vector<std::string> lines = {
+      R"({"session":{"id":"s1","agent":"mock","lastConnectionId":"c",)"
+      R"("createdAt":1,"sessionInit":{"cwd":"/w/\ud83d","mcpServers":[]}}})",
+      R"({"event":{"id":"e1","eventIndex":1,"sessionId":"s1","createdAt":2,)"
+      R"("connectionId":"c","sender":"agent","payload":{"jsonrpc":"2.0",)"
+      R"("method":"session/update","params":{"text":"half \ud83d",)"
+      R"("low":"\udc00","pair":"\ud83d\ude00"}}}})",
+  };
+  ASSERT_TRUE(RunTsDrivers({"sqlite", ts_file, "write"}, lines).ok());
+  auto ts_dump = RunTsDrivers({"sqlite", ts_file, "dump"}, {});
+  ASSERT_TRUE(ts_dump.ok()) << ts_dump.status();
+
+  DriverOptions read_only;
+  read_only.read_only = true;
+  auto ts_store = OpenSqliteDriver(ts_file, read_only);
+  ASSERT_TRUE(ts_store.ok()) << ts_store.status();
+  auto last = (*ts_store)->LastEvents("s1", 1);
+  ASSERT_TRUE(last.ok()) << last.status();
+  EXPECT_EQ(last->at(0).payload_json,
+            R"({"jsonrpc":"2.0","method":"session/update","params":)"
+            R"({"text":"half \ud83d","low":"\udc00",)"
+            "\"pair\":\"\xf0\x9f\x98\x80\"}}");
+  auto exported = ExportLines(**ts_store);
+  ASSERT_TRUE(exported.ok()) << exported.status();
+  // Byte for byte what the TS driver itself reads back.
+  EXPECT_EQ(*exported, *ts_dump);
+
+  // Import the export into every backend.
+  auto pg_uri = PgTestUri();
+  ASSERT_TRUE(pg_uri.ok()) << pg_uri.status();
+  PgTestSchema schema;
+  DriverOptions options;
+  options.min_free_disk_bytes = 0;
+  DriverOptions pg_options = options;
+  pg_options.postgres_schema = schema.name();
+  auto imported = OpenRocksDbDriver(dir.Sub("imported"), options);
+  auto sqlite = OpenSqliteDriver(dir.Sub("sessionlog.sqlite"), options);
+  auto postgres = OpenPostgresDriver(*pg_uri, pg_options);
+  auto memory = OpenMemoryDriver(options);
+  ASSERT_TRUE(imported.ok() && sqlite.ok() && postgres.ok() && memory.ok())
+      << imported.status() << sqlite.status() << postgres.status();
+  for (auto* store :
+       {imported->get(), sqlite->get(), postgres->get(), memory->get()}) {
+    absl::Status s = WriteLines(*store, *exported);
+    ASSERT_TRUE(s.ok()) << s;
+  }
+  for (auto* store :
+       {imported->get(), sqlite->get(), postgres->get(), memory->get()}) {
+    auto again = ExportLines(*store);
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ(*again, *exported);
+    auto event = store->LastEvents("s1", 1);
+    ASSERT_TRUE(event.ok()) << event.status();
+    EXPECT_EQ(event->at(0).payload_json, last->at(0).payload_json);
+  }
+  // A TS service reads what sessionlog wrote.
+  sqlite->reset();
+  ts_dump = RunTsDrivers({"sqlite", dir.Sub("sessionlog.sqlite"), "dump"}, {});
+  ASSERT_TRUE(ts_dump.ok()) << ts_dump.status();
+  EXPECT_EQ(*ts_dump, *exported);
 }
 
 INSTANTIATE_TEST_SUITE_P(

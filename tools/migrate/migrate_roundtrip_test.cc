@@ -70,5 +70,53 @@ TEST(MigrateRoundTripTest, RocksDbSqlitePostgresRocksDbKeepsTheExport) {
   EXPECT_EQ(tail->at(0).payload_json, R"({"b":1,  "a":[2.50,{"z":null}]})");
 }
 
+// Lone UTF-16 surrogate escapes (half an emoji, as JSON.stringify writes it)
+// are valid JSON that TS stores hold: every backend takes them and a
+// migration through all of them keeps the text exactly.
+TEST(MigrateRoundTripTest, LoneSurrogateEscapesSurviveEveryBackend) {
+  absl::StatusOr<std::string> uri = PgTestUri();
+  ASSERT_TRUE(uri.ok()) << uri.status();
+  TempDir dir;
+  PgTestSchema schema;
+  DriverOptions options = MigrationDriverOptions();
+  options.min_free_disk_bytes = 0;
+  DriverOptions pg_options = options;
+  pg_options.postgres_schema = schema.name();
+  auto first = OpenSqliteDriver(dir.Sub("first.sqlite"), options);
+  auto rocksdb = OpenRocksDbDriver(dir.Sub("rocksdb"), options);
+  auto postgres = OpenPostgresDriver(*uri, pg_options);
+  auto last = OpenSqliteDriver(dir.Sub("last.sqlite"), options);
+  ASSERT_TRUE(first.ok() && rocksdb.ok() && postgres.ok() && last.ok())
+      << first.status() << rocksdb.status() << postgres.status()
+      << last.status();
+  SessionRecord record = test::MakeSession("s", 1);
+  record.session_init_json = R"({"cwd":"/\ud83d"})";
+  ASSERT_TRUE((*first)->UpdateSession(record).ok());
+  std::vector<SessionEvent> events;
+  for (const char* payload :
+       {R"({"text":"half \ud83d"})", R"({"text":"\uDE00 then \ud83d\ude00"})",
+        R"(["\udbff",{"\udc00":1.50}])"}) {
+    events.push_back(test::MakeEvent("s", events.size() + 1));
+    events.back().payload_json = payload;
+  }
+  ASSERT_TRUE((*first)->InsertEvents(events).ok());
+  auto start = ExportLines(**first);
+  ASSERT_TRUE(start.ok()) << start.status();
+
+  for (auto [from, to] : {std::pair(first->get(), rocksdb->get()),
+                          std::pair(rocksdb->get(), postgres->get()),
+                          std::pair(postgres->get(), last->get())}) {
+    absl::Status s = MigrateStore(*from, *to, MigrateOptions());
+    ASSERT_TRUE(s.ok()) << s;
+    auto got = to->LastEvents("s", 3);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(*got, events);
+    EXPECT_EQ(*to->GetSession("s"), record);
+    auto exported = ExportLines(*to);
+    ASSERT_TRUE(exported.ok()) << exported.status();
+    EXPECT_EQ(*exported, *start);
+  }
+}
+
 }  // namespace
 }  // namespace sessionlog

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "api/internal/json_surrogates.h"
 #include "nlohmann/json.hpp"
 
 namespace sessionlog {
@@ -69,6 +70,11 @@ EnvelopeSummary SummarizeEnvelope(absl::string_view payload_json) {
   EnvelopeSummary summary;
   Json envelope = Json::parse(payload_json.begin(), payload_json.end(), nullptr,
                               /*allow_exceptions=*/false);
+  if (envelope.is_discarded() && HasLoneSurrogateEscape(payload_json)) {
+    // nlohmann::json cannot hold a lone UTF-16 surrogate: show U+FFFD.
+    envelope = Json::parse(ReplaceLoneSurrogateEscapes(payload_json), nullptr,
+                           /*allow_exceptions=*/false);
+  }
   if (envelope.is_discarded() || !envelope.is_object()) {
     summary.method = "?";
     summary.text = std::string(payload_json);

@@ -24,6 +24,15 @@ TEST(EnvelopeTest, UpdateShowsItsKindAndContent) {
   EXPECT_EQ(s.text, "completed: ok");
 }
 
+// nlohmann::json cannot hold a lone UTF-16 surrogate escape (half an emoji,
+// as JSON.stringify writes it): the summary shows U+FFFD in its place.
+TEST(EnvelopeTest, LoneSurrogatesShowAsReplacementCharacters) {
+  EnvelopeSummary s = SummarizeEnvelope(
+      R"({"jsonrpc":"2.0","method":"session/update","params":{"update":{"sessionUpdate":"agent_message_chunk","content":{"type":"text","text":"half \ud83d"}}}})");
+  EXPECT_EQ(s.method, "session/update:agent_message_chunk");
+  EXPECT_EQ(s.text, "half \xef\xbf\xbd");
+}
+
 TEST(EnvelopeTest, ResponsesNameTheirRequest) {
   EnvelopeSummary s = SummarizeEnvelope(
       R"({"jsonrpc":"2.0","id":2,"result":{"stopReason":"end_turn"}})");

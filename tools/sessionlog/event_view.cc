@@ -1,17 +1,33 @@
 #include "tools/sessionlog/event_view.h"
 
 #include "absl/strings/str_cat.h"
+#include "api/internal/json_surrogates.h"
 #include "schema/json_codec.h"
 #include "tools/sessionlog/envelope.h"
 
 namespace sessionlog {
 namespace cli {
+namespace {
+
+// The codec's JSON text as a value. nlohmann::json cannot hold a lone UTF-16
+// surrogate escape, which JSON fields may hold: such a field shows U+FFFD in
+// its place (`export` keeps them exactly).
+OrderedJson Parse(const std::string& json) {
+  OrderedJson value = OrderedJson::parse(json, nullptr, false);
+  if (value.is_discarded()) {
+    value = OrderedJson::parse(ReplaceLoneSurrogateEscapes(json));
+  }
+  return value;
+}
+
+}  // namespace
+
 OrderedJson ToJsonValue(const SessionRecord& record) {
-  return OrderedJson::parse(SessionRecordToJson(record));
+  return Parse(SessionRecordToJson(record));
 }
 
 OrderedJson ToJsonValue(const SessionEvent& event) {
-  return OrderedJson::parse(SessionEventToJson(event));
+  return Parse(SessionEventToJson(event));
 }
 
 Table EventTable(bool wide) {
