@@ -33,14 +33,6 @@ test_env=(
 echo "== bazel test //... (optimized build)"
 bazel test //... "${test_env[@]}"
 
-# ---- Failover (docs/SCALE-OUT.md): a primary and a streaming standby, the
-# primary killed during writes, with a synchronous standby and with an
-# asynchronous one (the negative control). Tagged manual: it starts and stops
-# its own servers through services.sh, which it is told where to find.
-echo "== failover: bazel test //tests/scaleout:failover_test"
-bazel test //tests/scaleout:failover_test \
-  --test_env=SESSIONLOG_SERVICES_SH="$root/tools/scripts/services.sh"
-
 # ---- Benchmarks: the comparison harness in --quick mode, so that it
 # keeps working. It fails only when the harness or a peer errors, never on a
 # timing. Full runs are manual: see docs/BENCHMARKS.md.
