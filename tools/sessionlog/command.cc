@@ -230,7 +230,9 @@ absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Context::OpenStore(
   // malformed URI or options, 3 for anything about the store itself.
   absl::StatusOr<StoreUri> parsed = ParseStoreUri(uri);
   if (!parsed.ok()) return WithExitCode(parsed.status(), kExitUsage);
-  if (absl::Status s = CheckLocation(*parsed, uri); !s.ok()) {
+  if (absl::Status s =
+          CheckLocation(*parsed, uri, access == StoreAccess::kCreate);
+      !s.ok()) {
     return WithExitCode(s, kExitStoreUnavailable);
   }
   DriverOptions opened = driver;

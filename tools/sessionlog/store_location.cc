@@ -5,9 +5,14 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <memory>
+#include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "tools/sessionlog/output.h"
 
 namespace sessionlog {
 namespace cli {
@@ -46,6 +51,28 @@ absl::StatusOr<std::string> PostgresIdentity(const std::string& uri) {
       "cannot tell which database ", uri, " is: ", PQerrorMessage(conn.get())));
 }
 
+// Up to three entries of a directory without a CURRENT file that are not
+// files RocksDB or sessionlog write; none when it has a CURRENT (then it is
+// a store, or the open says what else it is).
+std::vector<std::string> ForeignFiles(const std::string& dir) {
+  std::vector<std::string> foreign;
+  std::error_code error;
+  if (std::filesystem::exists(dir + "/CURRENT", error)) return foreign;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    std::string name = entry.path().filename().string();
+    bool ours = name == "LOCK" || name == "LOG" || name == "IDENTITY" ||
+                name == "SESSIONLOG" || absl::StartsWith(name, "LOG.old.") ||
+                absl::StartsWith(name, "MANIFEST-") ||
+                absl::StartsWith(name, "OPTIONS-");
+    for (const char* ext : {".sst", ".log", ".ldb", ".blob", ".dbtmp"}) {
+      ours = ours || absl::EndsWith(name, ext);
+    }
+    if (!ours) foreign.push_back(Printable(name));
+    if (foreign.size() == 3) break;
+  }
+  return foreign;
+}
+
 }  // namespace
 
 std::optional<bool> LocationExists(const StoreUri& uri) {
@@ -54,7 +81,8 @@ std::optional<bool> LocationExists(const StoreUri& uri) {
   return stat(uri.location.c_str(), &st) == 0;
 }
 
-absl::Status CheckLocation(const StoreUri& uri, absl::string_view text) {
+absl::Status CheckLocation(const StoreUri& uri, absl::string_view text,
+                           bool creating) {
   if (!HasPath(uri)) return absl::OkStatus();
   struct stat st;
   if (stat(uri.location.c_str(), &st) != 0) {
@@ -83,6 +111,17 @@ absl::Status CheckLocation(const StoreUri& uri, absl::string_view text) {
         text,
         " is a directory, not a SQLite database file; give the file (for a "
         "directory store, use rocksdb:PATH)"));
+  }
+  if (creating && uri.scheme == StoreUri::Scheme::kRocksDb &&
+      S_ISDIR(st.st_mode)) {
+    std::vector<std::string> foreign = ForeignFiles(uri.location);
+    if (!foreign.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          text, " holds no store but other files (",
+          absl::StrJoin(foreign, ", "),
+          "); a new store goes in a new or empty directory, so that none of "
+          "them is mixed with RocksDB's files: give another path"));
+    }
   }
   return absl::OkStatus();
 }

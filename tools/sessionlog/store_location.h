@@ -23,9 +23,12 @@ std::optional<bool> LocationExists(const StoreUri& uri);
 // FailedPrecondition, saying what is there instead, when the path of a
 // sqlite: URI is a directory (RocksDB's own open says as much for a file
 // given as rocksdb:); PermissionDenied or FailedPrecondition when a path
-// component is unreadable or a symbolic-link loop. OK otherwise, and for
-// the other schemes.
-absl::Status CheckLocation(const StoreUri& uri, absl::string_view text);
+// component is unreadable or a symbolic-link loop. When `creating`, also
+// FailedPrecondition for a rocksdb: directory that holds files of its own
+// and no store: a new store goes in a new or empty directory, never among
+// someone's files. OK otherwise, and for the other schemes.
+absl::Status CheckLocation(const StoreUri& uri, absl::string_view text,
+                           bool creating);
 
 // Whether `a` and `b` are one store. rocksdb: and sqlite: compare the file
 // system object behind the path (device and inode), so "X", "X/", "./X",
