@@ -8,10 +8,11 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "engine/open.h"
 #include "bench/raw_rocksdb_peer.h"
 #include "bench/raw_sqlite_peer.h"
+#include "engine/open.h"
 
 namespace sessionlog::bench {
 namespace {
@@ -78,14 +79,34 @@ void DropPostgresSchema(const std::string& uri, const std::string& schema) {
   }
 }
 
+std::string PostgresSetting(const std::string& uri, const std::string& name) {
+  try {
+    pqxx::connection connection(uri);
+    pqxx::nontransaction txn(connection);
+    return txn.exec1("SELECT current_setting(" + txn.quote(name) + ")")[0]
+        .c_str();
+  } catch (const std::exception& e) {
+    return std::string("unknown (") + e.what() + ")";
+  }
+}
+
 const std::vector<std::string>& AllPeerNames() {
   // Each sessionlog backend is followed by the baselines it is compared
   // with, so that they also run minutes apart at most.
-  static const auto* const kNames = new std::vector<std::string>{
-      "sessionlog-rocksdb", "raw-rocksdb",       "sessionlog-rocksdb-fsync",
-      "raw-rocksdb-sync",   "sessionlog-sqlite", "raw-sqlite",
-      "raw-sqlite-sync",    "ts-sqlite",         "sessionlog-postgres",
-      "sessionlog-memory",  "ts-memory"};
+  static const auto* const kNames =
+      new std::vector<std::string>{"sessionlog-rocksdb",
+                                   "raw-rocksdb",
+                                   "sessionlog-rocksdb-fsync",
+                                   "raw-rocksdb-sync",
+                                   "sessionlog-sqlite",
+                                   "raw-sqlite",
+                                   "raw-sqlite-sync",
+                                   "ts-sqlite",
+                                   "sessionlog-postgres",
+                                   "sessionlog-postgres-fsync",
+                                   "ts-postgres",
+                                   "sessionlog-memory",
+                                   "ts-memory"};
   return *kNames;
 }
 
@@ -98,7 +119,7 @@ absl::StatusOr<std::string> PeerUri(absl::string_view name,
   if (name == "sessionlog-sqlite")
     return absl::StrCat("sqlite:", dir, "/store.db");
   if (name == "sessionlog-memory") return std::string("memory:");
-  if (name == "sessionlog-postgres") {
+  if (name == "sessionlog-postgres" || name == "sessionlog-postgres-fsync") {
     if (pg_uri.empty()) {
       return absl::FailedPreconditionError(
           "peer sessionlog-postgres: no Postgres URI (set SESSIONLOG_PG_URI)");
@@ -127,13 +148,15 @@ absl::StatusOr<std::unique_ptr<Peer>> OpenPeer(absl::string_view name,
     return absl::InvalidArgumentError(absl::StrCat(
         "unknown peer \"", name,
         "\"; expected sessionlog-{rocksdb,rocksdb-fsync,sqlite,postgres,"
-        "memory}, raw-rocksdb[-sync] or raw-sqlite[-sync]"));
+        "postgres-fsync,memory}, raw-rocksdb[-sync] or raw-sqlite[-sync]"));
   }
   DriverOptions options = limits;
-  if (name == "sessionlog-rocksdb-fsync") {
+  if (name == "sessionlog-rocksdb-fsync" ||
+      name == "sessionlog-postgres-fsync") {
     options.durability = Durability::kFsync;
   }
-  if (name == "sessionlog-postgres") {
+  const bool postgres = absl::StartsWith(name, "sessionlog-postgres");
+  if (postgres) {
     options.postgres_schema =
         absl::StrCat("sessionlog_bench_", getpid(), "_", NextSchemaNumber());
   }
@@ -141,7 +164,7 @@ absl::StatusOr<std::unique_ptr<Peer>> OpenPeer(absl::string_view name,
       Open(*uri, options);
   if (!driver.ok()) return driver.status();
   std::function<void()> cleanup;
-  if (name == "sessionlog-postgres") {
+  if (postgres) {
     cleanup = [uri = *uri, schema = options.postgres_schema] {
       DropPostgresSchema(uri, schema);
     };

@@ -45,9 +45,10 @@ class Peer {
 const std::vector<std::string>& AllPeerNames();
 
 // Peers by name. `dir` is an empty directory the peer may use; `pg_uri` is
-// used by the postgres peer only.
+// used by the postgres peers only.
 //   sessionlog-rocksdb, sessionlog-rocksdb-fsync, sessionlog-sqlite,
-//   sessionlog-postgres, sessionlog-memory: api/open.h drivers;
+//   sessionlog-postgres, sessionlog-postgres-fsync, sessionlog-memory:
+//   engine/open.h drivers (the -fsync ones with Durability::kFsync);
 //   raw-rocksdb, raw-rocksdb-sync: RocksDB Puts of the engine's key and value;
 //   raw-sqlite: SQLite with the TS driver's schema and SQL.
 // `limits` carries max_sessions / max_events_per_session for the drivers.
@@ -65,6 +66,10 @@ absl::StatusOr<std::string> PeerUri(absl::string_view name,
 // schemas of its own, so that runs never see each other's rows, and leaves
 // none behind. Failures are printed, not returned.
 void DropPostgresSchema(const std::string& uri, const std::string& schema);
+
+// The value of server setting `name` (e.g. "fsync") of the Postgres at `uri`,
+// or "unknown (why)".
+std::string PostgresSetting(const std::string& uri, const std::string& name);
 
 }  // namespace sessionlog::bench
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The TS peers of the comparison harness (bench/compare), under node:
 //   ts-memory  the SDK's own InMemorySessionPersistDriver (sandbox-agent@0.4.2)
+//   ts-postgres the SDK's Postgres example driver, on pg@8
+//              (ts_postgres_driver.mjs), against config.pg_uri
 //   ts-sqlite  the SDK's SQLite example driver (examples/persist-sqlite of
 //              the sandbox-agent repository), on better-sqlite3@12: its
 //              schema and SQL (upsert by event id, LIMIT/OFFSET paging with a
@@ -20,7 +22,8 @@ import { pathToFileURL } from "node:url";
 const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const nodeModules = config.node_modules;
 const sdk = await import(pathToFileURL(path.join(nodeModules, "sandbox-agent/dist/index.js")).href);
-const Database = createRequire(path.join(nodeModules, "noop.js"))("better-sqlite3");
+const requireModule = createRequire(path.join(nodeModules, "noop.js"));
+const Database = requireModule("better-sqlite3");
 
 const DEFAULT_LIST_LIMIT = 100;
 
@@ -123,10 +126,14 @@ class TsSqliteDriver {
   }
 }
 
-function openDriver(dir, limits) {
+async function openDriver(dir, limits) {
   mkdirSync(dir, { recursive: true });
   if (config.peer === "ts-memory") return new sdk.InMemorySessionPersistDriver(limits);
   if (config.peer === "ts-sqlite") return new TsSqliteDriver(path.join(dir, "ts.db"));
+  if (config.peer === "ts-postgres") {
+    const { TsPostgresDriver } = await import("./ts_postgres_driver.mjs");
+    return TsPostgresDriver.open(requireModule("pg"), config.pg_uri);
+  }
   throw new Error(`unknown TS peer ${config.peer}`);
 }
 
@@ -223,7 +230,7 @@ function diskBytes(dir) {
 }
 
 async function runStandard() {
-  const driver = openDriver(config.dir, {});
+  const driver = await openDriver(config.dir, {});
   const appendLatencies = [];
   const { sessionIds, seconds, events } = await load(driver, config.files.workload, appendLatencies);
   const result = {
@@ -245,8 +252,10 @@ async function runStandard() {
   result.get_p50_us = quantile(gets, 0.5);
   result.get_p99_us = quantile(gets, 0.99);
   result.rss_bytes = process.memoryUsage().rss;
-  driver.close?.();
-  result.disk_bytes = diskBytes(config.dir);
+  // A server's driver measures its tables before it drops them.
+  result.disk_bytes = driver.diskBytes ? await driver.diskBytes() : 0;
+  await driver.close?.();
+  result.disk_bytes ||= diskBytes(config.dir);
   return result;
 }
 
@@ -255,12 +264,12 @@ async function runReplay() {
   for (const { length, file } of config.files.lengths) {
     // Caps off (the SDK normalises a non-finite cap to its default, so a
     // large finite one).
-    const driver = openDriver(path.join(config.dir, `len${length}`),
+    const driver = await openDriver(path.join(config.dir, `len${length}`),
       { maxSessions: 1e9, maxEventsPerSession: 1e9 });
     const { sessionIds } = await load(driver, file, null);
     const point = await timedReplays(driver, sessionIds, Math.min(config.replay_count, length));
     points.push({ events_per_session: length, ...point });
-    driver.close?.();
+    await driver.close?.();
   }
   return { points };
 }

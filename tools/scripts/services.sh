@@ -71,6 +71,8 @@ install_node_packages() {
 PG_DIR=""
 # Starts a throwaway Postgres on a free port of 127.0.0.1 and exports
 # SESSIONLOG_PG_URI. Postgres refuses to run as root, so it runs as postgres.
+# Tests run it with fsync=off (PG_FSYNC=on, or start_postgres_durable, keeps
+# Postgres's default).
 start_postgres() {
   local bin=/usr/lib/postgresql/15/bin
   local port
@@ -80,7 +82,7 @@ start_postgres() {
   runuser -u postgres -- "$bin/initdb" -D "$PG_DIR/data" -A trust -U postgres -E UTF8 \
     --locale=C.UTF-8 --no-sync >/dev/null
   runuser -u postgres -- "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off" start >/dev/null
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=${PG_FSYNC:-off}" start >/dev/null
   runuser -u postgres -- "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres sessionlog_test
   export SESSIONLOG_PG_URI="postgresql://postgres@127.0.0.1:$port/sessionlog_test"
   echo "postgres started: $SESSIONLOG_PG_URI"
@@ -229,4 +231,11 @@ stop_postgres_pair() {
     PG_PAIR_DIR=""
     unset SESSIONLOG_PG_PAIR_DIR SESSIONLOG_PG_PAIR_URI
   fi
+}
+
+# start_postgres at Postgres's own durability (fsync on), for benchmarks: with
+# fsync off every commit is as cheap as synchronous_commit=off makes it, which
+# flatters every Postgres figure. Stop it with stop_postgres.
+start_postgres_durable() {
+  PG_FSYNC=on start_postgres
 }
