@@ -40,23 +40,6 @@ class CliHardeningTest : public CliStoreTest {
   }
   std::string StorePath() const { return PathOf(db_); }
 
-  // Bytes a terminal would act on: C0 controls but newline, DEL, and the
-  // UTF-8 forms of the C1 controls (U+0080..U+009F).
-  static std::string RawControls(const std::string& text) {
-    std::string found;
-    for (size_t i = 0; i < text.size(); ++i) {
-      unsigned char c = text[i];
-      bool c1 = c == 0xC2 && i + 1 < text.size() &&
-                static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-                static_cast<unsigned char>(text[i + 1]) <= 0x9F;
-      if ((c < 0x20 && c != '\n') || c == 0x7F || c1) {
-        absl::StrAppend(&found, found.empty() ? "" : " ", "offset ", i, ": ",
-                        static_cast<int>(c));
-      }
-    }
-    return found;
-  }
-
   // Corrupts the largest table file of a compacted store.
   void CorruptLargestTable() {
     ASSERT_EQ(Run({"compact"}).exit_code, 0);

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -129,6 +130,24 @@ bool CanRunAs(const std::string& user) {
   options.cwd = "/tmp";
   return !options.binary.empty() &&
          RunCliWith({"--help"}, options).exit_code == 0;
+}
+
+std::string RawControls(const std::string& text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = text[i];
+    bool c1 = c == 0xC2 && i + 1 < text.size() &&
+              static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+              static_cast<unsigned char>(text[i + 1]) <= 0x9F;
+    if ((c < 0x20 && c != '\n') || c == 0x7F || c1) {
+      return absl::StrCat("byte ", static_cast<int>(c), " at offset ", i);
+    }
+  }
+  return "";
+}
+
+std::string WithoutColour(const std::string& text) {
+  static const std::regex kSgr("\x1b\\[[0-9;]*m");
+  return std::regex_replace(text, kSgr, "");
 }
 
 std::string TreeDigest(const std::string& path) {

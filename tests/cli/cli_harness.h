@@ -42,6 +42,14 @@ std::string PublicCopyOfCli();
 // runuser exists).
 bool CanRunAs(const std::string& user);
 
+// Where `text` holds a byte a terminal acts on (a C0 control but newline,
+// DEL, or a C1 control as UTF-8), a description of the first; "" if none.
+std::string RawControls(const std::string& text);
+
+// `text` without the colour sequences sessionlog itself writes (--color
+// always): ESC [ digits m.
+std::string WithoutColour(const std::string& text);
+
 // One line per file or directory under `path` (itself included): its path
 // relative to `path`, type, mode, size and a hash of its content, sorted.
 // Equal digests mean nothing was created, removed or changed. SQLite's

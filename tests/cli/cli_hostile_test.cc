@@ -17,7 +17,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -138,28 +137,6 @@ std::vector<Case> Cases() {
   write({"demo", "--at", "1700000000000"});
   write({"migrate", "--from", "{SOURCE}", "--to", "{DB}"});
   return cases;
-}
-
-// `text` without the colour sequences sessionlog itself writes
-// (--color always): ESC [ digits m.
-std::string WithoutColour(const std::string& text) {
-  static const std::regex kSgr("\x1b\\[[0-9;]*m");
-  return std::regex_replace(text, kSgr, "");
-}
-
-// Bytes a terminal acts on: C0 controls but newline, DEL, and C1 controls
-// (as UTF-8).
-std::string RawControls(const std::string& text) {
-  for (size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = text[i];
-    bool c1 = c == 0xC2 && i + 1 < text.size() &&
-              static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-              static_cast<unsigned char>(text[i + 1]) <= 0x9F;
-    if ((c < 0x20 && c != '\n') || c == 0x7F || c1) {
-      return absl::StrCat("byte ", static_cast<int>(c), " at offset ", i);
-    }
-  }
-  return "";
 }
 
 void MakeForeignRocksDb(const std::string& path) {
