@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/postgres/pg_connection.h"
+#include "engine/postgres/pg_migrations.h"
 #include "engine/sql/connection_pool.h"
 #include "engine/sql/sql_backend.h"
 #include "engine/sql/sql_driver.h"
@@ -50,24 +51,11 @@ class PostgresBackend final : public SqlBackend {
     }
   }
 
+  // Creates the schema, or brings it up to date (engine/postgres/
+  // pg_migrations.h).
   absl::Status CreateSchema() {
-    return WithConnection([&](pg::Connection& c) -> absl::Status {
-      if (absl::Status s = c.Exec("BEGIN"); !s.ok()) return s;
-      // Several processes may open a new schema at once; CREATE ... IF NOT
-      // EXISTS is not safe against that by itself.
-      absl::Status s =
-          c.RunSql("SELECT pg_advisory_xact_lock(hashtext($1))",
-                   {absl::StrCat("sessionlog-schema:", dialect_.schema)},
-                   nullptr)
-              .status();
-      for (const std::string& sql : SchemaStatements(dialect_)) {
-        if (!s.ok()) break;
-        s = c.Exec(sql);
-      }
-      if (s.ok()) s = c.Exec("COMMIT");
-      if (!s.ok() && c.healthy()) c.Exec("ROLLBACK").IgnoreError();
-      return s;
-    });
+    return WithConnection(
+        [&](pg::Connection& c) { return pg::Migrate(c, dialect_); });
   }
 
   absl::Status InTransaction(
