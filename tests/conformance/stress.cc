@@ -196,16 +196,16 @@ void RunStress(SessionPersistDriver& driver, const StressConfig& config) {
     }
     EXPECT_EQ(count, high) << Shared(s) << ": acknowledged indexes have gaps";
     std::vector<SessionEvent> all;
-    ListEventsRequest request;
-    request.session_id = Shared(s);
-    request.limit = 9;
-    while (true) {
-      auto page = driver.ListEvents(request);
-      ASSERT_TRUE(page.ok()) << page.status();
-      all.insert(all.end(), page->items.begin(), page->items.end());
-      if (!page->next_cursor) break;
-      request.cursor = *page->next_cursor;
-    }
+    EventWalkOptions walk;
+    walk.page_size = 9;
+    absl::Status listed = ForEachEvent(
+        driver, Shared(s),
+        [&](const SessionEvent& e) {
+          all.push_back(e);
+          return absl::OkStatus();
+        },
+        walk);
+    ASSERT_TRUE(listed.ok()) << listed;
     ASSERT_EQ(static_cast<int64_t>(all.size()), std::min(max_events, high))
         << Shared(s);
     EXPECT_TRUE(Contiguous(all));

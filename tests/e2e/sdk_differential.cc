@@ -243,16 +243,11 @@ class CppRun {
 
   std::vector<SessionEvent> AllEvents(const std::string& id) {
     std::vector<SessionEvent> events;
-    ListEventsRequest request;
-    request.session_id = id;
-    request.limit = kMaxPageLimit;
-    while (true) {
-      absl::StatusOr<Page<SessionEvent>> page = driver_->ListEvents(request);
-      if (!page.ok()) break;
-      events.insert(events.end(), page->items.begin(), page->items.end());
-      if (!page->next_cursor) break;
-      request.cursor = *page->next_cursor;
-    }
+    // A failed read leaves what was read before it, as the comparison shows.
+    (void)ForEachEvent(*driver_, id, [&](const SessionEvent& e) {
+      events.push_back(e);
+      return absl::OkStatus();
+    });
     return events;
   }
 
@@ -274,20 +269,12 @@ Stored Dump(SessionPersistDriver& driver, Json results) {
   for (const SessionRecord& record : page->items) {
     out["records"].push_back(Json::parse(SessionRecordToJson(record)));
     Json events = Json::array();
-    ListEventsRequest request;
-    request.session_id = record.id;
-    request.limit = kMaxPageLimit;
-    while (true) {
-      absl::StatusOr<Page<SessionEvent>> events_page =
-          driver.ListEvents(request);
-      EXPECT_TRUE(events_page.ok()) << events_page.status();
-      if (!events_page.ok()) break;
-      for (const SessionEvent& e : events_page->items) {
-        events.push_back(Json::parse(SessionEventToJson(e)));
-      }
-      if (!events_page->next_cursor) break;
-      request.cursor = *events_page->next_cursor;
-    }
+    absl::Status listed =
+        ForEachEvent(driver, record.id, [&](const SessionEvent& e) {
+          events.push_back(Json::parse(SessionEventToJson(e)));
+          return absl::OkStatus();
+        });
+    EXPECT_TRUE(listed.ok()) << listed;
     out["events"][record.id] = std::move(events);
   }
   return out;
