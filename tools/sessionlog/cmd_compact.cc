@@ -1,9 +1,6 @@
 // sessionlog compact: reclaims the space of trimmed, evicted and deleted data.
 
-#include <thread>
-
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "tools/sessionlog/command.h"
 #include "tools/sessionlog/progress.h"
@@ -17,23 +14,10 @@ absl::Status RunCompact(Context& ctx) {
   absl::StatusOr<DriverStats> before = store.Stats();
   if (!before.ok()) return before.status();
 
-  // Compact() is one blocking call with no progress of its own: run it on a
-  // worker and keep the terminal informed with elapsed time meanwhile.
   absl::Time start = absl::Now();
   absl::Status result;
-  absl::Notification done;
-  std::thread worker([&] {
-    result = store.Compact();
-    done.Notify();
-  });
-  {
-    ProgressBar progress(ctx.err, ctx.options.progress, "compact", 0,
-                         ProgressBar::Unit::kBytes);
-    while (!done.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
-      progress.Update(0);
-    }
-  }
-  worker.join();
+  RunShowingElapsed(ctx.err, ctx.options.progress, "compact",
+                    [&] { result = store.Compact(); });
   if (!result.ok()) return result;
   absl::StatusOr<DriverStats> after = store.Stats();
   if (!after.ok()) return after.status();

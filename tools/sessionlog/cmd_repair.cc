@@ -2,11 +2,9 @@
 // new directory, never writing the damaged one (engine/rocksdb/repair.h).
 
 #include <filesystem>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/notification.h"
 #include "engine/open.h"
 #include "engine/rocksdb/repair.h"
 #include "tools/sessionlog/command.h"
@@ -87,21 +85,9 @@ absl::Status RunRepair(Context& ctx) {
                                    "give a new path"));
   }
 
-  // RepairStore is one long call: show life on a terminal meanwhile.
   absl::StatusOr<RepairReport> report;
-  absl::Notification done;
-  std::thread worker([&] {
-    report = RepairStore(uri->location, *output);
-    done.Notify();
-  });
-  {
-    ProgressBar progress(ctx.err, ctx.options.progress, "repair", 0,
-                         ProgressBar::Unit::kBytes);
-    while (!done.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
-      progress.Update(0);
-    }
-  }
-  worker.join();
+  RunShowingElapsed(ctx.err, ctx.options.progress, "repair",
+                    [&] { report = RepairStore(uri->location, *output); });
   if (!report.ok()) {
     // Nothing usable was produced, and the source is as it was.
     return WithExitCode(report.status(),

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "tools/sessionlog/output.h"
 
@@ -91,6 +93,23 @@ void ProgressBar::Finish() {
   if (!enabled_) return;
   Draw();
   out_ << "\n" << std::flush;
+}
+
+void RunShowingElapsed(std::ostream& out, bool enabled,
+                       const std::string& label,
+                       const std::function<void()>& work) {
+  absl::Notification done;
+  std::thread worker([&] {
+    work();
+    done.Notify();
+  });
+  {
+    ProgressBar progress(out, enabled, label, 0, ProgressBar::Unit::kBytes);
+    while (!done.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
+      progress.Update(0);
+    }
+  }
+  worker.join();
 }
 
 }  // namespace cli

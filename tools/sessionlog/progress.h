@@ -10,6 +10,7 @@
 #define SESSIONLOG_TOOLS_SESSIONLOG_PROGRESS_H_
 
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 
@@ -53,6 +54,13 @@ class ProgressBar {
   bool finished_ = false;
   size_t last_width_ = 0;
 };
+
+// Runs `work`, one blocking call with no progress of its own, on a worker
+// thread, and meanwhile shows on `out` (when `enabled`) that it is alive:
+// "label  working  elapsed 0:07". Returns when `work` has.
+void RunShowingElapsed(std::ostream& out, bool enabled,
+                       const std::string& label,
+                       const std::function<void()>& work);
 
 }  // namespace cli
 }  // namespace sessionlog
