@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -50,6 +51,31 @@ class PostgresBackend final : public SqlBackend {
                         StatementText(dialect_, static_cast<Stmt>(i))};
     }
   }
+
+  // For a read-only open, which must read the tables as they are, also as the
+  // TS driver alone made them (without the *_raw columns), and change
+  // nothing: learns which columns they have. Before any statement runs.
+  absl::Status ReadTableLayout() {
+    std::vector<SqlRow> rows;
+    absl::Status s = WithConnection([&](pg::Connection& c) {
+      return c.RunSql(TableColumnsQuery(dialect_), {}, &rows).status();
+    });
+    if (!s.ok()) return s;
+    std::vector<std::string> columns;
+    for (const SqlRow& row : rows) {
+      const std::string* column =
+          row.empty() ? nullptr : std::get_if<std::string>(&row[0]);
+      if (column != nullptr) columns.push_back(*column);
+    }
+    dialect_.missing_columns = MissingColumns(dialect_, columns);
+    for (int i = 0; i < kStmtCount; ++i) {
+      statements_[i].sql = StatementText(dialect_, static_cast<Stmt>(i));
+    }
+    return absl::OkStatus();
+  }
+
+  // The statements' dialect: which columns the tables have.
+  const SqlDialect& dialect() const { return dialect_; }
 
   // Creates the schema, or brings it up to date (engine/postgres/
   // pg_migrations.h).
@@ -222,7 +248,8 @@ class PostgresBackend final : public SqlBackend {
 
   const std::string uri_;
   const DriverOptions options_;
-  const SqlDialect dialect_;
+  // Set while opening, before any statement runs; constant afterwards.
+  SqlDialect dialect_;
   std::array<pg::Statement, kStmtCount> statements_;
 
   ConnectionPool<pg::Connection> pool_{kMaxConnections};
@@ -241,12 +268,11 @@ absl::StatusOr<std::unique_ptr<SessionPersistDriver>> OpenPostgresDriver(
     absl::Status s = backend->CreateSchema();
     if (absl::IsAlreadyExists(s)) return DuplicateEventIndexesError(s);
     if (!s.ok()) return s;
-  } else if (absl::Status s = backend->CheckIntegrity(); !s.ok()) {
+  } else if (absl::Status s = backend->ReadTableLayout(); !s.ok()) {
     return s;
   }
-  return NewSqlDriver(
-      options, SqlDialect{SqlDialect::Kind::kPostgres, options.postgres_schema},
-      std::move(backend));
+  const SqlDialect dialect = backend->dialect();
+  return NewSqlDriver(options, dialect, std::move(backend));
 }
 
 }  // namespace sessionlog

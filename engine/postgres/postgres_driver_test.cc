@@ -119,6 +119,89 @@ TEST_F(PostgresDriverTest, LoneSurrogatesReachJsonbAsReplacementCharacters) {
   EXPECT_EQ((*driver)->LastEvents("s", 1)->at(0).payload_json, "[2]");
 }
 
+// The tables exactly as the TS Postgres driver creates them
+// (tests/interop/ts_sql_drivers.mjs): JSONB columns without *_raw companions,
+// no unique index.
+std::string TsTables(const std::string& schema) {
+  const std::string s = absl::StrCat("\"", schema, "\".sessions");
+  const std::string e = absl::StrCat("\"", schema, "\".events");
+  return absl::StrCat(
+      "CREATE SCHEMA \"", schema, "\"; CREATE TABLE ", s,
+      " (id TEXT PRIMARY KEY, agent TEXT NOT NULL, agent_session_id TEXT, "
+      "last_connection_id TEXT NOT NULL, created_at BIGINT NOT NULL, "
+      "destroyed_at BIGINT, sandbox_id TEXT, session_init_json JSONB, "
+      "config_options_json JSONB, modes_json JSONB); CREATE TABLE ",
+      e,
+      " (id TEXT PRIMARY KEY, event_index BIGINT NOT NULL, session_id TEXT "
+      "NOT NULL, created_at BIGINT NOT NULL, connection_id TEXT NOT NULL, "
+      "sender TEXT NOT NULL, payload_json JSONB NOT NULL); CREATE INDEX "
+      "idx_events_session_order ON ",
+      e, "(session_id, event_index, id)");
+}
+
+// The columns, types and indexes of `schema`.
+std::vector<std::string> Layout(const std::string& schema) {
+  auto columns = PgTestSchema::Query(absl::StrCat(
+      "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || "
+      "is_nullable FROM information_schema.columns WHERE table_schema = '",
+      schema, "' ORDER BY 1"));
+  auto indexes = PgTestSchema::Query(
+      absl::StrCat("SELECT indexdef FROM pg_indexes WHERE schemaname = '",
+                   schema, "' ORDER BY 1"));
+  EXPECT_TRUE(columns.ok() && indexes.ok());
+  if (!columns.ok() || !indexes.ok()) return {};
+  std::vector<std::string> layout = *columns;
+  layout.insert(layout.end(), indexes->begin(), indexes->end());
+  return layout;
+}
+
+// Read-only use reads the tables as the TS driver made them and changes
+// nothing; a writer then adds what sessionlog needs.
+TEST_F(PostgresDriverTest, ReadOnlyReadsTsTablesWithoutChangingThem) {
+  ASSERT_TRUE(PgTestSchema::Exec(TsTables(schema_.name())).ok());
+  ASSERT_TRUE(
+      PgTestSchema::Exec(
+          absl::StrCat(
+              "INSERT INTO ", Table("sessions"),
+              " (id, agent, last_connection_id, created_at, modes_json) "
+              "VALUES ('s', 'mock', 'c', 5, 'null'); INSERT INTO ",
+              Table("events"),
+              " VALUES ('e1', 1, 's', 6, 'c', 'agent', '{\"b\": 1, \"a\": "
+              "2}')"))
+          .ok());
+  const std::vector<std::string> before = Layout(schema_.name());
+  ASSERT_FALSE(before.empty());
+  {
+    DriverOptions read_only;
+    read_only.read_only = true;
+    auto driver = Open(read_only);
+    ASSERT_TRUE(driver.ok()) << driver.status();
+    auto record = (*driver)->GetSession("s");
+    ASSERT_TRUE(record.ok()) << record.status();
+    EXPECT_EQ(record->modes_json, "null");
+    EXPECT_FALSE(record->agent_session_id.has_value());
+    auto listed = (*driver)->ListSessions(ListSessionsRequest());
+    ASSERT_TRUE(listed.ok()) << listed.status();
+    EXPECT_EQ(listed->items.size(), 1u);
+    auto last = (*driver)->LastEvents("s", 5);
+    ASSERT_TRUE(last.ok()) << last.status();
+    ASSERT_EQ(last->size(), 1u);
+    EXPECT_EQ(last->at(0).payload_json, R"({"a": 2, "b": 1})");
+    EXPECT_EQ(*(*driver)->HighestEventIndex("s"), 1);
+    EXPECT_EQ((*driver)->Stats()->sessions, 1);
+  }
+  EXPECT_EQ(Layout(schema_.name()), before);
+
+  // A writer adds the raw columns and indexes, and keeps what is there.
+  auto writer = Open();
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  EXPECT_NE(Layout(schema_.name()), before);
+  EXPECT_EQ((*writer)->LastEvents("s", 1)->at(0).payload_json,
+            R"({"a": 2, "b": 1})");
+  ASSERT_TRUE((*writer)->InsertEvent(Event("s", 2)).ok());
+  EXPECT_EQ((*writer)->LastEvents("s", 1)->at(0), Event("s", 2));
+}
+
 TEST_F(PostgresDriverTest, SchemasIsolateStores) {
   auto a = Open();
   ASSERT_TRUE(a.ok()) << a.status();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/substitute.h"
@@ -47,11 +48,19 @@ std::string JsonbText(absl::string_view text) {
                       " ELSE ", text, " END)");
 }
 
-// Reads JSON column `<base>_json` as text. Postgres: the raw text while it
-// still stands for the JSONB value (another program, such as the TS driver,
-// may have rewritten the JSONB since), else the JSONB value's own text.
-std::string JsonRead(const SqlDialect& d, absl::string_view base) {
-  if (!IsPostgres(d)) return absl::StrCat(base, "_json");
+// Reads JSON column `<base>_json` of `table` as text. Postgres: the raw text
+// while it still stands for the JSONB value (another program, such as the TS
+// driver, may have rewritten the JSONB since), else the JSONB value's own
+// text. Tables without the column (or without its raw companion) read NULL
+// (or the JSON column).
+std::string JsonRead(const SqlDialect& d, absl::string_view table,
+                     absl::string_view base) {
+  const std::string json = absl::StrCat(base, "_json");
+  if (!HasColumn(d, table, json)) return "NULL";
+  if (!IsPostgres(d)) return json;
+  if (!HasColumn(d, table, absl::StrCat(base, "_raw"))) {
+    return absl::StrCat(json, "::text");
+  }
   return absl::Substitute(
       "CASE WHEN $0_raw IS NULL THEN $0_json::text WHEN $1::jsonb = $0_json "
       "THEN $0_raw ELSE $0_json::text END",
@@ -76,11 +85,14 @@ std::string EvictionBoundary(const SqlDialect& d) {
 }
 
 std::string SessionColumns(const SqlDialect& d) {
-  std::vector<std::string> cols = {
-      "id",         "agent",        "agent_session_id", "last_connection_id",
-      "created_at", "destroyed_at", "sandbox_id"};
+  std::vector<std::string> cols;
+  for (const char* column :
+       {"id", "agent", "agent_session_id", "last_connection_id", "created_at",
+        "destroyed_at", "sandbox_id"}) {
+    cols.push_back(HasColumn(d, "sessions", column) ? column : "NULL");
+  }
   for (const char* base : kSessionJsonColumns) {
-    cols.push_back(JsonRead(d, base));
+    cols.push_back(JsonRead(d, "sessions", base));
   }
   return absl::StrJoin(cols, ", ");
 }
@@ -88,7 +100,7 @@ std::string SessionColumns(const SqlDialect& d) {
 std::string EventColumns(const SqlDialect& d) {
   return absl::StrCat(
       "id, event_index, session_id, created_at, connection_id, sender, ",
-      JsonRead(d, "payload"));
+      JsonRead(d, "events", "payload"));
 }
 
 std::string UpsertSession(const SqlDialect& d) {
@@ -308,31 +320,42 @@ std::vector<std::string> SchemaStatements(const SqlDialect& d) {
   return out;
 }
 
+namespace {
+
+// The nullable columns that older TS drivers, or the TS drivers alone, do not
+// create, with their types.
+std::vector<std::pair<std::string, std::string>> OptionalColumns(
+    const SqlDialect& d, absl::string_view table) {
+  const bool pg = IsPostgres(d);
+  const char* json = pg ? "JSONB" : "TEXT";
+  std::vector<std::pair<std::string, std::string>> optional;
+  if (table == "sessions") {
+    optional = {{"agent_session_id", "TEXT"},
+                {"sandbox_id", "TEXT"},
+                {"session_init_json", json},
+                {"config_options_json", json},
+                {"modes_json", json}};
+    if (pg) {
+      for (const char* base : kSessionJsonColumns) {
+        optional.push_back({absl::StrCat(base, "_raw"), "TEXT"});
+      }
+    }
+  } else if (pg) {
+    optional = {{"payload_raw", "TEXT"}};
+  }
+  return optional;
+}
+
+}  // namespace
+
 std::vector<std::string> AddMissingColumns(
     const SqlDialect& d, absl::string_view table,
     const std::vector<std::string>& existing) {
   const bool pg = IsPostgres(d);
-  const char* json = pg ? "JSONB" : "TEXT";
-  // Nullable columns that older TS drivers did not create.
-  std::vector<std::pair<std::string, std::string>> wanted;
-  if (table == "sessions") {
-    wanted = {{"agent_session_id", "TEXT"},
-              {"sandbox_id", "TEXT"},
-              {"session_init_json", json},
-              {"config_options_json", json},
-              {"modes_json", json}};
-    if (pg) {
-      for (const char* base : kSessionJsonColumns) {
-        wanted.push_back({absl::StrCat(base, "_raw"), "TEXT"});
-      }
-    }
-  } else if (pg) {
-    wanted = {{"payload_raw", "TEXT"}};
-  }
   const std::string qualified =
       table == "sessions" ? SessionsTable(d) : EventsTable(d);
   std::vector<std::string> out;
-  for (const auto& [name, type] : wanted) {
+  for (const auto& [name, type] : OptionalColumns(d, table)) {
     if (pg) {
       out.push_back(absl::StrCat("ALTER TABLE ", qualified,
                                  " ADD COLUMN IF NOT EXISTS ", name, " ",
@@ -344,6 +367,44 @@ std::vector<std::string> AddMissingColumns(
     }
   }
   return out;
+}
+
+bool HasColumn(const SqlDialect& d, absl::string_view table,
+               absl::string_view column) {
+  const std::string name = absl::StrCat(table, ".", column);
+  return std::find(d.missing_columns.begin(), d.missing_columns.end(), name) ==
+         d.missing_columns.end();
+}
+
+std::string TableColumnsQuery(const SqlDialect& d) {
+  if (!IsPostgres(d)) {
+    return "SELECT 'sessions.' || name FROM pragma_table_info('sessions') "
+           "UNION ALL SELECT 'events.' || name FROM "
+           "pragma_table_info('events')";
+  }
+  return absl::StrCat(
+      "SELECT table_name || '.' || column_name FROM information_schema.columns "
+      "WHERE table_schema = '",
+      d.schema, "' AND table_name IN ('sessions', 'events')");
+}
+
+std::vector<std::string> MissingColumns(
+    const SqlDialect& d, const std::vector<std::string>& present) {
+  std::vector<std::string> missing;
+  for (absl::string_view table : {"sessions", "events"}) {
+    const std::string prefix = absl::StrCat(table, ".");
+    const bool exists = std::any_of(
+        present.begin(), present.end(),
+        [&](const std::string& c) { return absl::StartsWith(c, prefix); });
+    if (!exists) continue;
+    for (const auto& [name, type] : OptionalColumns(d, table)) {
+      const std::string column = prefix + name;
+      if (std::find(present.begin(), present.end(), column) == present.end()) {
+        missing.push_back(column);
+      }
+    }
+  }
+  return missing;
 }
 
 absl::Status DuplicateEventIndexesError(const absl::Status& failure) {

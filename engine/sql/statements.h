@@ -85,7 +85,30 @@ struct SqlDialect {
   Kind kind = Kind::kSqlite;
   // Postgres schema, already validated as a plain identifier.
   std::string schema;
+  // The optional columns (those AddMissingColumns adds) that the tables
+  // lack, as "table.column": tables that an older TS driver made (without
+  // sandbox_id, config_options_json, modes_json), or that only a TS driver
+  // wrote (without the Postgres *_raw columns), opened read-only and so left
+  // as they are. Queries read NULL in their place, and a JSON column without
+  // its *_raw companion as the JSON column. Empty once a writer has brought
+  // the tables up to date; writes need every column.
+  std::vector<std::string> missing_columns;
 };
+
+// Whether the tables of `dialect` have `column` of `table`.
+bool HasColumn(const SqlDialect& dialect, absl::string_view table,
+               absl::string_view column);
+
+// A query of the columns that the tables have: one row per column, its one
+// value "table.column". A table that does not exist gives no rows.
+std::string TableColumnsQuery(const SqlDialect& dialect);
+
+// The optional columns that tables with `present` columns (as
+// TableColumnsQuery gives them) lack, for SqlDialect::missing_columns. A
+// table without any column does not exist; none of its columns is listed, so
+// that queries of it fail saying the table is missing.
+std::vector<std::string> MissingColumns(
+    const SqlDialect& dialect, const std::vector<std::string>& present);
 
 // The text of `stmt` in `dialect`; empty when the dialect needs none.
 std::string StatementText(const SqlDialect& dialect, Stmt stmt);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace sessionlog {
@@ -83,6 +84,49 @@ TEST(StatementsTest, PostgresJsonbTextReplacesLoneSurrogates) {
   EXPECT_TRUE(absl::StrContains(insert, "(?<!")) << insert;
   EXPECT_FALSE(absl::StrContains(StatementText(kSqlite, Stmt::kInsertEvent),
                                  "regexp_replace"));
+}
+
+// Read-only opens read the tables as a TS driver made them: the optional
+// columns they lack read as NULL, a JSON column without its raw companion as
+// the JSON column; tables that do not exist are left to fail.
+TEST(StatementsTest, ReadsWorkOnTablesThatLackOptionalColumns) {
+  SqlDialect old_ts = kSqlite;
+  old_ts.missing_columns = MissingColumns(
+      kSqlite, {"sessions.id", "sessions.agent", "sessions.agent_session_id",
+                "sessions.last_connection_id", "sessions.created_at",
+                "sessions.destroyed_at", "sessions.session_init_json",
+                "events.id", "events.payload_json"});
+  EXPECT_THAT(old_ts.missing_columns,
+              ::testing::ElementsAre("sessions.sandbox_id",
+                                     "sessions.config_options_json",
+                                     "sessions.modes_json"));
+  EXPECT_TRUE(HasColumn(old_ts, "sessions", "session_init_json"));
+  EXPECT_FALSE(HasColumn(old_ts, "sessions", "modes_json"));
+  const std::string get = StatementText(old_ts, Stmt::kGetSession);
+  EXPECT_TRUE(absl::StrContains(
+      get, "destroyed_at, NULL, session_init_json, NULL, NULL FROM"))
+      << get;
+
+  SqlDialect ts_postgres = kPostgres;
+  ts_postgres.missing_columns = MissingColumns(
+      kPostgres,
+      {"sessions.id", "sessions.sandbox_id", "sessions.session_init_json",
+       "sessions.config_options_json", "sessions.modes_json",
+       "sessions.agent_session_id", "events.id", "events.payload_json"});
+  EXPECT_THAT(ts_postgres.missing_columns,
+              ::testing::ElementsAre(
+                  "sessions.session_init_raw", "sessions.config_options_raw",
+                  "sessions.modes_raw", "events.payload_raw"));
+  for (Stmt stmt : {Stmt::kGetSession, Stmt::kListSessions, Stmt::kFindEvent,
+                    Stmt::kListEvents, Stmt::kLastEvents}) {
+    const std::string text = StatementText(ts_postgres, stmt);
+    EXPECT_FALSE(absl::StrContains(text, "_raw")) << text;
+  }
+  EXPECT_TRUE(absl::StrContains(StatementText(ts_postgres, Stmt::kFindEvent),
+                                "payload_json::text FROM"));
+  // No table: nothing is missing, so that reads say the table is.
+  EXPECT_TRUE(MissingColumns(kPostgres, {}).empty());
+  EXPECT_TRUE(absl::StrContains(TableColumnsQuery(kPostgres), "'tenant_1'"));
 }
 
 }  // namespace

@@ -47,14 +47,15 @@ SqlRow ReadRow(sqlite3_stmt* stmt) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
-    const std::string& path, bool read_only, const char* synchronous) {
+    const std::string& path, bool read_only, const char* synchronous,
+    const SqlDialect& dialect) {
   int flags = SQLITE_OPEN_NOMUTEX;
   flags |= read_only ? SQLITE_OPEN_READONLY
                      : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   // The connection owns `db` from here on, even when opening failed.
-  std::unique_ptr<SqliteConnection> c(new SqliteConnection(path, db));
+  std::unique_ptr<SqliteConnection> c(new SqliteConnection(path, db, dialect));
   if (rc != SQLITE_OK) return c->Error(rc, "opening the file");
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, kSqliteBusyTimeoutMs);
@@ -66,9 +67,9 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
   return c;
 }
 
-SqliteConnection::SqliteConnection(std::string path, sqlite3* db)
+SqliteConnection::SqliteConnection(std::string path, sqlite3* db,
+                                   const SqlDialect& dialect)
     : path_(std::move(path)), db_(db) {
-  const SqlDialect dialect{SqlDialect::Kind::kSqlite, ""};
   for (int i = 0; i < kStmtCount; ++i) {
     texts_[i] = StatementText(dialect, static_cast<Stmt>(i));
   }

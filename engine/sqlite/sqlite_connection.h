@@ -27,9 +27,11 @@ inline constexpr int kSqliteBusyTimeoutMs = 5000;
 class SqliteConnection final : public SqlTransaction {
  public:
   // Opens `path` read-write (creating it) or read-only, with the busy timeout
-  // and `synchronous` ("NORMAL" or "FULL"). Errors name the file.
+  // and `synchronous` ("NORMAL" or "FULL"), for statements in `dialect` (the
+  // columns its tables have). Errors name the file.
   static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(
-      const std::string& path, bool read_only, const char* synchronous);
+      const std::string& path, bool read_only, const char* synchronous,
+      const SqlDialect& dialect);
   ~SqliteConnection() override;
 
   // Runs `sql` (no parameters, no result rows).
@@ -52,7 +54,7 @@ class SqliteConnection final : public SqlTransaction {
   absl::Status Error(int rc, absl::string_view doing) const;
 
  private:
-  SqliteConnection(std::string path, sqlite3* db);
+  SqliteConnection(std::string path, sqlite3* db, const SqlDialect& dialect);
 
   const std::string path_;
   sqlite3* const db_;

@@ -52,17 +52,21 @@ class SqliteBackend final : public SqlBackend {
           "sqlite:", path_, ": no such file (create_if_missing is off)"));
     }
     if (options_.read_only) {
-      // Fails here, not at the first call, on a file that is no database.
-      absl::StatusOr<std::unique_ptr<SqliteConnection>> reader = Acquire();
-      if (!reader.ok()) return reader.status();
-      absl::StatusOr<std::vector<std::string>> probe =
-          (*reader)->QueryText("PRAGMA schema_version");
+      // Reads work on the tables as they are, also as an older TS driver
+      // made them, without changing them: learn which columns they have.
+      // (Fails here, not at the first call, on a file that is no database.)
+      absl::StatusOr<std::unique_ptr<SqliteConnection>> probe = NewReader();
       if (!probe.ok()) return probe.status();
-      Release(*std::move(reader));
+      absl::StatusOr<std::vector<std::string>> columns =
+          (*probe)->QueryText(TableColumnsQuery(dialect_));
+      if (!columns.ok()) return columns.status();
+      // Readers are made from here on, for these columns.
+      dialect_.missing_columns = MissingColumns(dialect_, *columns);
       return absl::OkStatus();
     }
     absl::StatusOr<std::unique_ptr<SqliteConnection>> writer =
-        SqliteConnection::Open(path_, /*read_only=*/false, synchronous_);
+        SqliteConnection::Open(path_, /*read_only=*/false, synchronous_,
+                               dialect_);
     if (!writer.ok()) return writer.status();
     absl::MutexLock lock(&writer_mu_);
     writer_ = *std::move(writer);
@@ -146,6 +150,9 @@ class SqliteBackend final : public SqlBackend {
     return writer_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
   }
 
+  // The statements' dialect: which columns the tables have.
+  const SqlDialect& dialect() const { return dialect_; }
+
  private:
   static int64_t FileSize(const std::string& file) {
     struct stat st;
@@ -186,7 +193,8 @@ class SqliteBackend final : public SqlBackend {
   }
 
   absl::StatusOr<std::unique_ptr<SqliteConnection>> NewReader() {
-    return SqliteConnection::Open(path_, /*read_only=*/true, synchronous_);
+    return SqliteConnection::Open(path_, /*read_only=*/true, synchronous_,
+                                  dialect_);
   }
 
   absl::StatusOr<std::unique_ptr<SqliteConnection>> Acquire() {
@@ -212,7 +220,8 @@ class SqliteBackend final : public SqlBackend {
   const std::string path_;
   const DriverOptions options_;
   const char* const synchronous_;
-  const SqlDialect dialect_{SqlDialect::Kind::kSqlite, ""};
+  // Set while opening, before any reader is made; constant afterwards.
+  SqlDialect dialect_{SqlDialect::Kind::kSqlite, ""};
 
   // The one writing connection; write transactions serialize on it (and,
   // across processes, on SQLite's write lock).
@@ -248,8 +257,8 @@ absl::StatusOr<std::unique_ptr<SessionPersistDriver>> OpenSqliteDriver(
   }
   auto backend = std::make_unique<SqliteBackend>(std::string(path), options);
   if (absl::Status s = backend->Open(); !s.ok()) return s;
-  return NewSqlDriver(options, SqlDialect{SqlDialect::Kind::kSqlite, ""},
-                      std::move(backend));
+  const SqlDialect dialect = backend->dialect();
+  return NewSqlDriver(options, dialect, std::move(backend));
 }
 
 }  // namespace sessionlog

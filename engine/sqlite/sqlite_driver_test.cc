@@ -9,7 +9,10 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -103,6 +106,69 @@ TEST(SqliteDriverTest, StoresJsonTextAndNullsAsTheTsDriverDoes) {
               ElementsAre(R"(NULL NULL null {"cwd":"/w","mcpServers":[]})"));
   EXPECT_THAT(Query(path, "SELECT sender || ' ' || payload_json FROM events"),
               ElementsAre("agent " + MakeEvent("s1", 2).payload_json));
+}
+
+// The tables of an older TS driver: no sandbox_id, config_options_json,
+// modes_json, and a required agent_session_id.
+constexpr char kOlderTsTables[] =
+    "CREATE TABLE sessions (id TEXT PRIMARY KEY, agent TEXT NOT NULL, "
+    "agent_session_id TEXT NOT NULL, last_connection_id TEXT NOT NULL, "
+    "created_at INTEGER NOT NULL, destroyed_at INTEGER, session_init_json "
+    "TEXT);"
+    "CREATE TABLE events (id TEXT PRIMARY KEY, event_index INTEGER NOT NULL, "
+    "session_id TEXT NOT NULL, created_at INTEGER NOT NULL, connection_id "
+    "TEXT NOT NULL, sender TEXT NOT NULL, payload_json TEXT NOT NULL);"
+    "CREATE INDEX idx_events_session_order ON events(session_id, "
+    "event_index, id);";
+
+// Every file in `dir` with its bytes.
+std::map<std::string, std::string> Files(const std::string& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    files[entry.path().filename()] = std::string(
+        std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return files;
+}
+
+// Read-only use reads the tables as the TS driver made them, and changes
+// nothing: not a column, not an index, not a byte.
+TEST(SqliteDriverTest, ReadOnlyReadsAnOlderTsFileWithoutChangingIt) {
+  TempDir dir;
+  const std::string path = dir.Sub("old.db");
+  Exec(path, std::string(kOlderTsTables) +
+                 "INSERT INTO sessions VALUES ('old', 'mock', 'agent-old', "
+                 "'conn-1', 7, NULL, '{\"cwd\":\"/w\"}');"
+                 "INSERT INTO events VALUES ('e1', 1, 'old', 8, 'c1', 'agent', "
+                 "'{\"jsonrpc\":\"2.0\"}'), ('e2', 2, 'old', 9, 'c1', "
+                 "'client', '[]');");
+  const std::map<std::string, std::string> before = Files(dir.path());
+  {
+    DriverOptions read_only;
+    read_only.read_only = true;
+    auto driver = OpenSqliteDriver(path, read_only);
+    ASSERT_TRUE(driver.ok()) << driver.status();
+    SessionRecord expected = MakeSession("old", 7);
+    expected.session_init_json = R"({"cwd":"/w"})";
+    auto record = (*driver)->GetSession("old");
+    ASSERT_TRUE(record.ok()) << record.status();
+    EXPECT_EQ(*record, expected);
+    auto listed = (*driver)->ListSessions(ListSessionsRequest());
+    ASSERT_TRUE(listed.ok()) << listed.status();
+    EXPECT_THAT(listed->items, ElementsAre(expected));
+    ListEventsRequest request;
+    request.session_id = "old";
+    auto events = (*driver)->ListEvents(request);
+    ASSERT_TRUE(events.ok()) << events.status();
+    ASSERT_EQ(events->items.size(), 2u);
+    EXPECT_EQ(events->items[1].payload_json, "[]");
+    EXPECT_EQ((*(*driver)->LastEvents("old", 1))[0].id, "e2");
+    EXPECT_EQ(*(*driver)->HighestEventIndex("old"), 2);
+    EXPECT_EQ((*driver)->Stats()->events, 2);
+    EXPECT_TRUE((*driver)->CheckIntegrity().ok());
+  }
+  EXPECT_EQ(Files(dir.path()), before);
 }
 
 TEST(SqliteDriverTest, UpgradesATableFromAnOlderTsDriver) {

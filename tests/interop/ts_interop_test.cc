@@ -5,8 +5,13 @@
 // node and the npm packages (install_node_packages), and SESSIONLOG_PG_URI
 // for Postgres (tag "external").
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/memory/memory_driver.h"
@@ -18,6 +23,7 @@
 #include "schema/json_codec.h"
 #include "tests/interop/store_dump.h"
 #include "tests/testing/pg_test_schema.h"
+#include "tests/testing/records.h"
 #include "tests/testing/temp_dir.h"
 
 namespace sessionlog {
@@ -27,35 +33,59 @@ namespace {
 class Store {
  public:
   virtual ~Store() = default;
-  virtual absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Open() = 0;
+  absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Open() {
+    return OpenWith(DriverOptions());
+  }
+  virtual absl::StatusOr<std::unique_ptr<SessionPersistDriver>> OpenWith(
+      DriverOptions options) = 0;
   // ts_sql_drivers.mjs arguments naming the store.
   virtual absl::StatusOr<std::vector<std::string>> TsArgs() = 0;
   // Whether the TS side keeps JSON text byte for byte (SQLite TEXT does;
   // Postgres JSONB does not).
   virtual bool KeepsJsonText() const = 0;
+  // What reading must not change, as lines to compare: the files and their
+  // bytes (SQLite), the columns and indexes (Postgres).
+  virtual std::vector<std::string> Layout() = 0;
 };
 
 class SqliteStore : public Store {
  public:
-  absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Open() override {
-    return OpenSqliteDriver(file(), DriverOptions());
+  // `ts_kind`: "sqlite", or "sqlite-old" for an older TS driver's tables.
+  explicit SqliteStore(std::string ts_kind = "sqlite")
+      : ts_kind_(std::move(ts_kind)) {}
+  absl::StatusOr<std::unique_ptr<SessionPersistDriver>> OpenWith(
+      DriverOptions options) override {
+    return OpenSqliteDriver(file(), options);
   }
   absl::StatusOr<std::vector<std::string>> TsArgs() override {
-    return std::vector<std::string>{"sqlite", file()};
+    return std::vector<std::string>{ts_kind_, file()};
   }
   bool KeepsJsonText() const override { return true; }
+  std::vector<std::string> Layout() override {
+    std::vector<std::string> files;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+      std::ifstream in(entry.path(), std::ios::binary);
+      files.push_back(
+          absl::StrCat(entry.path().filename().string(), ": ",
+                       std::string(std::istreambuf_iterator<char>(in),
+                                   std::istreambuf_iterator<char>())));
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+  }
 
  private:
   std::string file() const { return dir_.Sub("ts.sqlite"); }
+  const std::string ts_kind_;
   TempDir dir_;
 };
 
 class PostgresStore : public Store {
  public:
-  absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Open() override {
+  absl::StatusOr<std::unique_ptr<SessionPersistDriver>> OpenWith(
+      DriverOptions options) override {
     absl::StatusOr<std::string> uri = PgTestUri();
     if (!uri.ok()) return uri.status();
-    DriverOptions options;
     options.postgres_schema = schema_.name();
     return OpenPostgresDriver(*uri, options);
   }
@@ -65,10 +95,92 @@ class PostgresStore : public Store {
     return std::vector<std::string>{"postgres", *uri, schema_.name()};
   }
   bool KeepsJsonText() const override { return false; }
+  std::vector<std::string> Layout() override {
+    auto columns = PgTestSchema::Query(absl::StrCat(
+        "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' "
+        "|| is_nullable FROM information_schema.columns WHERE table_schema = "
+        "'",
+        schema_.name(), "' ORDER BY 1"));
+    auto indexes = PgTestSchema::Query(
+        absl::StrCat("SELECT indexdef FROM pg_indexes WHERE schemaname = '",
+                     schema_.name(), "' ORDER BY 1"));
+    EXPECT_TRUE(columns.ok() && indexes.ok());
+    if (!columns.ok() || !indexes.ok()) return {};
+    std::vector<std::string> layout = *columns;
+    layout.insert(layout.end(), indexes->begin(), indexes->end());
+    return layout;
+  }
 
  private:
   PgTestSchema schema_;
 };
+
+// ts_sql_drivers.mjs `command` on `store`, `lines` on its standard input.
+absl::StatusOr<std::vector<std::string>> RunTs(
+    Store& store, const std::string& command,
+    const std::vector<std::string>& lines = {}) {
+  absl::StatusOr<std::vector<std::string>> args = store.TsArgs();
+  if (!args.ok()) return args.status();
+  args->push_back(command);
+  return RunTsDrivers(*args, lines);
+}
+
+// Reads all of `store` through a read-only driver, as the CLI's reading
+// commands do.
+absl::StatusOr<std::vector<std::string>> ReadOnlyExport(Store& store) {
+  DriverOptions read_only;
+  read_only.read_only = true;
+  absl::StatusOr<std::unique_ptr<SessionPersistDriver>> driver =
+      store.OpenWith(read_only);
+  if (!driver.ok()) return driver.status();
+  return ExportLines(**driver);
+}
+
+// A store that only TS drivers wrote: reading it read-only gives what the TS
+// driver reads and changes nothing, not a column, not an index (for SQLite,
+// not a byte); a sessionlog writer then adds what it needs, and the TS driver
+// still writes and reads the tables.
+void ReadOnlyThenWriteThenTs(Store& store,
+                             const std::vector<std::string>& write_order) {
+  const size_t half = write_order.size() / 2;
+  ASSERT_TRUE(RunTs(store, "write",
+                    std::vector<std::string>(write_order.begin(),
+                                             write_order.begin() + half))
+                  .ok());
+  auto ts_dump = RunTs(store, "dump");
+  ASSERT_TRUE(ts_dump.ok()) << ts_dump.status();
+  const std::vector<std::string> layout = store.Layout();
+  ASSERT_FALSE(layout.empty());
+
+  auto exported = ReadOnlyExport(store);
+  ASSERT_TRUE(exported.ok()) << exported.status();
+  std::string why;
+  EXPECT_TRUE(SameJsonLines(*exported, *ts_dump, &why)) << why;
+  if (store.KeepsJsonText()) EXPECT_EQ(*exported, *ts_dump);
+  EXPECT_EQ(store.Layout(), layout) << "a read-only open changed the tables";
+
+  // An explicit write brings the tables up to date.
+  {
+    auto writer = store.Open();
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    ASSERT_TRUE(
+        (*writer)
+            ->UpdateSession(test::MakeSession("written-by-sessionlog", 1))
+            .ok());
+  }
+  EXPECT_NE(store.Layout(), layout);
+  // The TS driver goes on writing and reading them.
+  ASSERT_TRUE(RunTs(store, "write",
+                    std::vector<std::string>(write_order.begin() + half,
+                                             write_order.end()))
+                  .ok());
+  auto after = RunTs(store, "dump");
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->size(), ts_dump->size() + write_order.size() - half + 1);
+  auto ours = ReadOnlyExport(store);
+  ASSERT_TRUE(ours.ok()) << ours.status();
+  EXPECT_TRUE(SameJsonLines(*ours, *after, &why)) << why;
+}
 
 using StoreFactory = std::unique_ptr<Store> (*)();
 
@@ -178,6 +290,39 @@ TEST_P(TsInteropTest, TheTsDriverHitsTheUniqueIndex) {
                                ? "UNIQUE constraint failed: events.session_id, "
                                  "events.event_index"
                                : "idx_events_session_index"));
+}
+
+TEST_P(TsInteropTest, ReadOnlyOnTsTablesChangesNothingAndTsWorksAfterAWrite) {
+  std::unique_ptr<Store> store = GetParam()();
+  ReadOnlyThenWriteThenTs(*store, MakeFixture().write_order);
+}
+
+// The same on the tables of an older TS SQLite driver: no sandbox_id,
+// config_options_json, modes_json columns.
+TEST(TsInteropOlderDriverTest, ReadOnlyChangesNothingAndTsWorksAfterAWrite) {
+  // The older driver required agentSessionId.
+  std::vector<std::string> write_order;
+  for (const std::string& line : MakeFixture().write_order) {
+    absl::StatusOr<JsonLine> parsed = JsonLineFromJson(line);
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    if (parsed->session && !parsed->session->agent_session_id) {
+      parsed->session->agent_session_id = "agent-session";
+    }
+    write_order.push_back(parsed->session ? JsonLineToJson(*parsed->session)
+                                          : line);
+  }
+  SqliteStore store("sqlite-old");
+  ReadOnlyThenWriteThenTs(store, write_order);
+  // The current TS driver reads the upgraded file, new columns included.
+  auto args = store.TsArgs();
+  ASSERT_TRUE(args.ok());
+  (*args)[0] = "sqlite";
+  args->push_back("dump");
+  auto dump = RunTsDrivers(*args, {});
+  ASSERT_TRUE(dump.ok()) << dump.status();
+  auto ours = ReadOnlyExport(store);
+  ASSERT_TRUE(ours.ok()) << ours.status();
+  EXPECT_EQ(*dump, *ours);
 }
 
 // A TS service stores what JSON.stringify writes, lone UTF-16 surrogate

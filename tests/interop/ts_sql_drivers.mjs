@@ -7,7 +7,12 @@
 //
 //   node ts_sql_drivers.mjs sqlite FILE write   < lines   # JSON lines in
 //   node ts_sql_drivers.mjs sqlite FILE dump    > lines   # JSON lines out
+//   node ts_sql_drivers.mjs sqlite-old FILE write|dump    # an older driver
 //   node ts_sql_drivers.mjs postgres URI SCHEMA write|dump
+//
+// sqlite-old is the SQLite driver of older SDK releases, whose sessions table
+// had no sandbox_id, config_options_json or modes_json and a required
+// agent_session_id; it writes and reads only its own columns.
 //
 // Lines are sessionlog's export form: {"session":{...}} or {"event":{...}}.
 // `write` calls updateSession / insertEvent for each line, in order. `dump`
@@ -34,6 +39,8 @@ const require = createRequire(path.join(modules, "_.js"));
 const SESSION_COLUMNS = "id, agent, agent_session_id, last_connection_id, created_at, destroyed_at, " +
   "sandbox_id, session_init_json, config_options_json, modes_json";
 const EVENT_COLUMNS = "id, event_index, session_id, created_at, connection_id, sender, payload_json";
+const OLD_SESSION_COLUMNS = "id, agent, agent_session_id, last_connection_id, created_at, destroyed_at, " +
+  "session_init_json";
 
 function json(value) {
   return value === undefined ? null : JSON.stringify(value);
@@ -86,26 +93,31 @@ function upsertSql(table, columns, p) {
 }
 
 class SqliteDriver {
-  constructor(file) {
+  constructor(file, old) {
     const Database = require("better-sqlite3");
     this.db = new Database(file);
+    this.sessionColumns = old ? OLD_SESSION_COLUMNS : SESSION_COLUMNS;
     this.db.exec(`CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, agent TEXT NOT NULL,
-      agent_session_id TEXT, last_connection_id TEXT NOT NULL, created_at INTEGER NOT NULL,
+      ${old ? `agent_session_id TEXT NOT NULL, last_connection_id TEXT NOT NULL,
+      created_at INTEGER NOT NULL, destroyed_at INTEGER, session_init_json TEXT` :
+      `agent_session_id TEXT, last_connection_id TEXT NOT NULL, created_at INTEGER NOT NULL,
       destroyed_at INTEGER, sandbox_id TEXT, session_init_json TEXT, config_options_json TEXT,
-      modes_json TEXT);
+      modes_json TEXT`});
       CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, event_index INTEGER NOT NULL,
       session_id TEXT NOT NULL, created_at INTEGER NOT NULL, connection_id TEXT NOT NULL,
       sender TEXT NOT NULL, payload_json TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS idx_events_session_order ON events(session_id, event_index, id);`);
   }
   async updateSession(s) {
-    this.db.prepare(upsertSql("sessions", SESSION_COLUMNS, () => "?")).run(...sessionParams(s));
+    const params = sessionParams(s);
+    this.db.prepare(upsertSql("sessions", this.sessionColumns, () => "?"))
+      .run(...(this.sessionColumns === SESSION_COLUMNS ? params : [...params.slice(0, 6), params[7]]));
   }
   async insertEvent(e) {
     this.db.prepare(upsertSql("events", EVENT_COLUMNS, () => "?")).run(...eventParams(e));
   }
   async listSessions(offset, limit) {
-    const rows = this.db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions
+    const rows = this.db.prepare(`SELECT ${this.sessionColumns} FROM sessions
       ORDER BY created_at ASC, id ASC LIMIT ? OFFSET ?`).all(limit, offset);
     const total = this.db.prepare("SELECT COUNT(*) AS count FROM sessions").get().count;
     return { items: rows.map(decodeSession), more: offset + rows.length < total };
@@ -174,15 +186,16 @@ class PostgresDriver {
 async function main() {
   const [kind, ...rest] = process.argv.slice(2);
   let driver, command;
-  if (kind === "sqlite") {
-    driver = new SqliteDriver(rest[0]);
+  if (kind === "sqlite" || kind === "sqlite-old") {
+    driver = new SqliteDriver(rest[0], kind === "sqlite-old");
     command = rest[1];
   } else if (kind === "postgres") {
     driver = new PostgresDriver(rest[0], rest[1]);
     await driver.init();
     command = rest[2];
   } else {
-    throw new Error("usage: ts_sql_drivers.mjs sqlite FILE write|dump | postgres URI SCHEMA write|dump");
+    throw new Error("usage: ts_sql_drivers.mjs sqlite|sqlite-old FILE write|dump | " +
+      "postgres URI SCHEMA write|dump");
   }
   const PAGE = 7;  // Small, so that paging is exercised.
   if (command === "write") {
