@@ -182,6 +182,22 @@ TEST_F(CliHardeningTest, ExportOutputKeepsTheOldFileUntilTheNewOneIsComplete) {
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), {}), 1);
 }
 
+TEST_F(CliHardeningTest, ExportNeverWritesOverOrIntoItsOwnStore) {
+  for (const std::string backend : {"rocksdb", "sqlite"}) {
+    SCOPED_TRACE(backend);
+    UseFreshStore(backend);
+    ImportFixture();
+    const fs::path dir = fs::path(StorePath()).parent_path();
+    const std::string before = TreeDigest(dir);
+    std::string into =
+        backend == "rocksdb" ? StorePath() + "/export.jsonl" : StorePath();
+    CliResult r = Run({"export", "--output", into});
+    EXPECT_EQ(r.exit_code, kUsage) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("is the store itself, or inside it"));
+    EXPECT_EQ(TreeDigest(dir), before);
+  }
+}
+
 TEST_F(CliHardeningTest, EveryCommandFailsWhenItsOutputCannotBeWritten) {
   ImportFixture();
   std::string other = FreshUri("rocksdb");

@@ -30,12 +30,12 @@ absl::Status RunCompact(Context& ctx) {
   std::string human;
   if (before->disk_bytes > 0 || after->disk_bytes > 0) {
     human = absl::StrCat(
-        "compacted ", ctx.options.db, " in ",
+        "compacted ", Printable(ctx.options.db), " in ",
         absl::FormatDuration(absl::Trunc(took, absl::Milliseconds(1))), ": ",
         FormatBytes(before->disk_bytes), " -> ", FormatBytes(after->disk_bytes),
         "\n");
   } else {
-    human = absl::StrCat("compacted ", ctx.options.db,
+    human = absl::StrCat("compacted ", Printable(ctx.options.db),
                          " (this backend does not report its size)\n");
   }
   ctx.Print(json, human);

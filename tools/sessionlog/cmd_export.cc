@@ -10,6 +10,7 @@
 #include "tools/sessionlog/command.h"
 #include "tools/sessionlog/output_file.h"
 #include "tools/sessionlog/progress.h"
+#include "tools/sessionlog/store_location.h"
 
 namespace sessionlog {
 namespace cli {
@@ -22,6 +23,14 @@ absl::Status RunExport(Context& ctx) {
   std::ostream* out = &ctx.out;
   const std::string path = ctx.Get("output").value_or("-");
   if (path != "-") {
+    // Replacing the store's own file, or writing among its files, would
+    // destroy what is being exported.
+    if (absl::StatusOr<bool> inside = InsideStore(ctx.options.db, path);
+        inside.ok() && *inside) {
+      return UsageError(absl::StrCat("--output ", Printable(path),
+                                     " is the store itself, or inside it; "
+                                     "write the export elsewhere"));
+    }
     absl::StatusOr<std::unique_ptr<ReplacingFile>> created =
         ReplacingFile::Create(path);
     if (!created.ok()) return created.status();

@@ -70,9 +70,10 @@ absl::Status RunMigrate(Context& ctx) {
   OrderedJson json;
   json["sessions"] = last.sessions_copied;
   json["events"] = last.events_copied;
-  ctx.Print(json, absl::StrCat("copied ", last.sessions_copied,
-                               " sessions and ", last.events_copied,
-                               " events from ", *from, " to ", *to, "\n"));
+  ctx.Print(json,
+            absl::StrCat("copied ", last.sessions_copied, " sessions and ",
+                         last.events_copied, " events from ", Printable(*from),
+                         " to ", Printable(*to), "\n"));
   return absl::OkStatus();
 }
 

@@ -156,5 +156,22 @@ absl::StatusOr<bool> SameStore(absl::string_view a, absl::string_view b) {
   return false;
 }
 
+absl::StatusOr<bool> InsideStore(absl::string_view uri,
+                                 const std::string& path) {
+  absl::StatusOr<StoreUri> parsed = ParseStoreUri(uri);
+  if (!parsed.ok()) return parsed.status();
+  struct stat store, target;
+  if (!HasPath(*parsed) || stat(parsed->location.c_str(), &store) != 0) {
+    return false;
+  }
+  auto same = [&](const std::string& p) {
+    return stat(p.c_str(), &target) == 0 && target.st_dev == store.st_dev &&
+           target.st_ino == store.st_ino;
+  };
+  if (parsed->scheme == StoreUri::Scheme::kSqlite) return same(path);
+  std::string parent = std::filesystem::path(path).parent_path().string();
+  return same(parent.empty() ? "." : parent);
+}
+
 }  // namespace cli
 }  // namespace sessionlog

@@ -39,6 +39,13 @@ absl::Status CheckLocation(const StoreUri& uri, absl::string_view text,
 // memory: is never another store. Errors only where a connection fails.
 absl::StatusOr<bool> SameStore(absl::string_view a, absl::string_view b);
 
+// Whether the file `path` is the store of `uri` (sqlite:) or in its directory
+// (rocksdb:), compared as file system objects; false for the other schemes
+// and for paths with nothing there yet in a directory other than the
+// store's.
+absl::StatusOr<bool> InsideStore(absl::string_view uri,
+                                 const std::string& path);
+
 }  // namespace cli
 }  // namespace sessionlog
 
