@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "httplib.h"
+#include "tests/testing/temp_dir.h"
 
 namespace sessionlog {
 namespace {
@@ -63,15 +64,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   std::unique_ptr<ServerProcess> server(new ServerProcess());
   server->binary_ = binary;
   server->token_ = std::move(token);
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  std::string dir_template =
-      absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/sandbox-agent-XXXXXX");
-  std::vector<char> buf(dir_template.begin(), dir_template.end());
-  buf.push_back('\0');
-  if (mkdtemp(buf.data()) == nullptr) {
-    return absl::InternalError("mkdtemp failed for " + dir_template);
-  }
-  server->home_ = buf.data();
+  server->home_ = MakeTempDirectory("sandbox-agent");
   server->log_path_ = server->home_ + "/server.log";
   absl::StatusOr<int> port = FreePort();
   if (!port.ok()) return port.status();
@@ -159,7 +152,8 @@ namespace {
 
 std::string FindOnPath(const std::string& name) {
   const char* path = std::getenv("PATH");
-  std::stringstream dirs(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
+  std::stringstream dirs(path != nullptr ? path
+                                         : "/usr/local/bin:/usr/bin:/bin");
   std::string dir;
   while (std::getline(dirs, dir, ':')) {
     std::string candidate = dir + "/" + name;
@@ -187,8 +181,9 @@ absl::Status ServerProcess::InstallScriptedAgent() {
                    "/tests/agent/scripted_agent.mjs");
   if (access(script.c_str(), R_OK) != 0) {
     return absl::FailedPreconditionError(
-        absl::StrCat(script, " is missing: add //tests/agent:scripted_agent "
-                             "to the test's data"));
+        absl::StrCat(script,
+                     " is missing: add //tests/agent:scripted_agent "
+                     "to the test's data"));
   }
   std::string dir = home_ + "/.local/share/sandbox-agent/bin/agent_processes";
   std::string shim = dir + "/mock-acp";

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "nlohmann/json.hpp"
 #include "schema/json_codec.h"
+#include "tests/testing/temp_dir.h"
 
 namespace sessionlog {
 namespace {
@@ -27,13 +28,6 @@ const char* const kHostileIds[] = {
 };
 
 std::string Quote(const std::string& s) { return nlohmann::json(s).dump(); }
-
-std::string TempFile(const std::string& tag) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  static int counter = 0;
-  return absl::StrCat(dir ? dir : "/tmp", "/interop_", getpid(), "_", counter++,
-                      "_", tag);
-}
 
 }  // namespace
 
@@ -165,8 +159,8 @@ bool SameJsonLines(const std::vector<std::string>& a,
 absl::StatusOr<std::vector<std::string>> RunTsDrivers(
     const std::vector<std::string>& args,
     const std::vector<std::string>& stdin_lines) {
-  const std::string in = TempFile("in"), out = TempFile("out"),
-                    err = TempFile("err");
+  const std::string dir = MakeTempDirectory("interop");
+  const std::string in = dir + "/in", out = dir + "/out", err = dir + "/err";
   {
     std::ofstream f(in);
     for (const std::string& line : stdin_lines) f << line << "\n";

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "tests/testing/temp_dir.h"
 
 namespace sessionlog {
 
@@ -48,13 +49,10 @@ absl::StatusOr<std::vector<nlohmann::json>> RunOracle(
   absl::StatusOr<std::string> harness = HarnessPath();
   if (!harness.ok()) return harness.status();
   const std::string& oracle = *harness;
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  std::string dir = tmp != nullptr ? tmp : "/tmp";
-  std::string stem = absl::StrCat(dir, "/oracle-", getpid(), "-",
-                                  reinterpret_cast<uintptr_t>(&op_lines));
-  std::string in_path = stem + ".in.jsonl";
-  std::string out_path = stem + ".out.jsonl";
-  std::string err_path = stem + ".err";
+  const std::string dir = MakeTempDirectory("oracle");
+  const std::string in_path = dir + "/in.jsonl";
+  const std::string out_path = dir + "/out.jsonl";
+  const std::string err_path = dir + "/err";
   {
     std::ofstream in(in_path, std::ios::binary);
     for (const std::string& line : op_lines) in << line << '\n';
