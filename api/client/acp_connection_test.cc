@@ -38,9 +38,11 @@ class StreamingAgent {
             {"method", "session/update"},
             {"params", {{"sessionId", "agent-1"}, {"update", {}}}}};
         absl::MutexLock lock(&mu_);
-        absl::StrAppend(&pending_, "id: ", ++event_id_,
+        const int64_t update_id = ++event_id_;
+        const int64_t reply_id = ++event_id_;
+        absl::StrAppend(&pending_, "id: ", update_id,
                         "\ndata: ", update.dump(), "\n\n", "id: ",
-                        ++event_id_, "\ndata: ", reply.dump(), "\n\n");
+                        reply_id, "\ndata: ", reply.dump(), "\n\n");
         res.set_content(reply.dump(), "application/json");
         return;
       }

@@ -3,8 +3,8 @@
 // call to sessions of its own, for a fixed time; appends/s and latency per
 // writer count, and each count's rate next to one writer's.
 //
-//   bazel run //bench/scaleout:pg_append_bench -- --uri=postgresql://... \
-//       --writers=1,4,16 --seconds=5 --durability=default
+//   bazel run //bench/scaleout:pg_append_bench -- --uri=postgresql://...
+//       --writers=1,4,16 --seconds=5 --durability=default   (one line)
 //
 // Needs a Postgres (SESSIONLOG_PG_URI or --uri); writes into a schema of its
 // own, dropped at the end.

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -494,16 +495,30 @@ TEST_F(CliHardeningTest, ImportRefusesAnOverlongLineEarlyNamingIt) {
   {
     std::ofstream out(file, std::ios::binary);
     out << ReadFile(TestdataPath("sessions.jsonl"));  // 8 good lines.
-    out << R"({"event":{"id":")" << std::string(40 << 20, 'a');  // No end.
+    out << R"({"event":{"id":")" << std::string(96 << 20, 'a');  // No end.
   }
   RunOptions options;
   options.timeout_seconds = 60;
+  // Memory is judged against the same binary importing the good lines alone:
+  // import may hold one line up to its 32 MiB cap, never the 96 MiB line.
+  const std::string good = dir + "/good.jsonl";
+  fs::copy_file(TestdataPath("sessions.jsonl"), good);
+  UseFreshStore("rocksdb");
+  const int64_t baseline_kb = RunCliWith(WithStore({"import", good}), options)
+                                  .max_rss_kb;
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's shadow and quarantine (freed buffers are kept) blur the measure.
+  const int64_t limit_kb = std::numeric_limits<int64_t>::max();
+#else
+  const int64_t limit_kb = baseline_kb + 48 * 1024;
+#endif
+  UseFreshStore("rocksdb");
   RunResult r = RunCliWith(WithStore({"import", file}), options);
   EXPECT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, kBadInput) << r.err;
   EXPECT_THAT(r.err, HasSubstr("long.jsonl:9: "));
   EXPECT_THAT(r.err, HasSubstr("longer than"));
-  EXPECT_LT(r.max_rss_kb, 100 * 1024) << "KiB";
+  EXPECT_LT(r.max_rss_kb, limit_kb) << "KiB, against " << baseline_kb;
   // The lines before it stay imported.
   EXPECT_EQ(Run({"export"}).out, ReadFile(TestdataPath("sessions.jsonl")));
 
@@ -512,7 +527,7 @@ TEST_F(CliHardeningTest, ImportRefusesAnOverlongLineEarlyNamingIt) {
   EXPECT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, kBadInput) << r.err;
   EXPECT_THAT(r.err, HasSubstr("/dev/zero:1: "));
-  EXPECT_LT(r.max_rss_kb, 100 * 1024) << "KiB";
+  EXPECT_LT(r.max_rss_kb, limit_kb) << "KiB, against " << baseline_kb;
 }
 
 }  // namespace

@@ -355,7 +355,9 @@ TEST_P(CliHostileTest, EveryCommandAndFlag) {
       EXPECT_TRUE(expected.count(r.exit_code))
           << "exit " << r.exit_code << ": " << r.err;
     }
-    if (!c.json) EXPECT_EQ(RawControls(r.out), "") << r.out;
+    if (!c.json) {
+      EXPECT_EQ(RawControls(r.out), "") << r.out;
+    }
     EXPECT_EQ(RawControls(r.err), "") << r.err;
     if (!c.writes || !p.writable) {
       EXPECT_EQ(TreeDigest(p.home), before) << "the place changed";

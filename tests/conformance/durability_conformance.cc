@@ -54,7 +54,9 @@ TEST_P(DriverConformanceTest, RecordsAndEventsSurviveReopen) {
   DriverStats stats;
   SL_ASSERT_OK_AND_ASSIGN(stats, driver().Stats());
   EXPECT_EQ(stats.sessions, 3);
-  if (!stats.events_is_estimate) EXPECT_EQ(stats.events, 151);
+  if (!stats.events_is_estimate) {
+    EXPECT_EQ(stats.events, 151);
+  }
   // Identity survives too: a retry is still a no-op, a clash still a clash.
   SL_EXPECT_OK(driver().InsertEvent(MakeEvent("full", 7)));
   SessionEvent clash = MakeEvent("full", 7);

@@ -39,7 +39,9 @@ TEST_P(DriverConformanceTest, AnIdenticalReinsertIsOkAndStoredOnce) {
   EXPECT_THAT(events, ElementsAre(event));
   DriverStats stats;
   SL_ASSERT_OK_AND_ASSIGN(stats, driver().Stats());
-  if (!stats.events_is_estimate) EXPECT_EQ(stats.events, 1);
+  if (!stats.events_is_estimate) {
+    EXPECT_EQ(stats.events, 1);
+  }
 }
 
 TEST_P(DriverConformanceTest, TheSameIndexWithAnotherIdIsAlreadyExists) {

@@ -106,7 +106,9 @@ TEST_P(DriverConformanceTest, EventsOfAnEvictedSessionGoWithIt) {
   DriverStats stats;
   SL_ASSERT_OK_AND_ASSIGN(stats, driver().Stats());
   EXPECT_EQ(stats.sessions, 1);
-  if (!stats.events_is_estimate) EXPECT_EQ(stats.events, 0);
+  if (!stats.events_is_estimate) {
+    EXPECT_EQ(stats.events, 0);
+  }
 }
 
 TEST_P(DriverConformanceTest, AReCreatedEvictedIdDoesNotGetItsOldEventsBack) {
@@ -177,7 +179,9 @@ TEST_P(DriverConformanceTest, RetentionKeepsTheNewestEventsByIndex) {
   EXPECT_THAT(IndicesOf(events), ElementsAre(3, 4, 5));
   DriverStats stats;
   SL_ASSERT_OK_AND_ASSIGN(stats, driver().Stats());
-  if (!stats.events_is_estimate) EXPECT_EQ(stats.events, 6);
+  if (!stats.events_is_estimate) {
+    EXPECT_EQ(stats.events, 6);
+  }
 }
 
 TEST_P(DriverConformanceTest, DefaultLimitsAreTheSdks) {

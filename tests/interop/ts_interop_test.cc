@@ -156,7 +156,9 @@ void ReadOnlyThenWriteThenTs(Store& store,
   ASSERT_TRUE(exported.ok()) << exported.status();
   std::string why;
   EXPECT_TRUE(SameJsonLines(*exported, *ts_dump, &why)) << why;
-  if (store.KeepsJsonText()) EXPECT_EQ(*exported, *ts_dump);
+  if (store.KeepsJsonText()) {
+    EXPECT_EQ(*exported, *ts_dump);
+  }
   EXPECT_EQ(store.Layout(), layout) << "a read-only open changed the tables";
 
   // An explicit write brings the tables up to date.
