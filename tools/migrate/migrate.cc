@@ -3,21 +3,14 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "api/internal/cursor.h"
+#include "tools/migrate/in_session.h"
 
 namespace sessionlog {
 namespace {
 
-// Prefixes a failure with the session it happened in, so that the user knows
-// where a re-run will pick up.
-absl::Status InSession(const absl::Status& s, absl::string_view what,
-                       absl::string_view session_id) {
-  return absl::Status(s.code(), absl::StrCat(what, " of session \"",
-                                             absl::CHexEscape(session_id),
-                                             "\": ", s.message()));
-}
+using migrate_internal::InSession;
 
 void Report(const MigrateOptions& options, const MigrateProgress& progress) {
   if (options.on_progress) options.on_progress(progress);
