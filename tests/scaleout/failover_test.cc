@@ -10,8 +10,8 @@
 //  * the negative control, an asynchronous standby, loses the events
 //    acknowledged while replication was paused, and the test sees it.
 // Needs root (the servers run as the postgres user), Debian's postgresql-15,
-// and SESSIONLOG_SERVICES_SH naming tools/scripts/services.sh; tagged manual,
-// so that tools/scripts/test.sh runs it on its own, with that variable.
+// and SESSIONLOG_SERVICES_SH naming tools/scripts/services.sh, which
+// tools/scripts/test.sh passes (tag "external": it runs in bazel test //...).
 
 #include <algorithm>
 #include <atomic>

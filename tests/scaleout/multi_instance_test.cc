@@ -310,8 +310,8 @@ TEST(MultiInstanceTest, ProcessesThreadsAndTsShareOnePostgres) {
 
   Child ts;
   const std::string ts_log = TempPath("ts.log");
-  ASSERT_TRUE(ts.Start({"/usr/bin/node", "tests/interop/ts_sql_drivers.mjs",
-                        "postgres", *uri, schema, "write"},
+  ASSERT_TRUE(ts.Start({"node", "tests/interop/ts_sql_drivers.mjs", "postgres",
+                        *uri, schema, "write"},
                        {}, ts_input, ts_log)
                   .ok());
   std::vector<std::unique_ptr<Child>> children;

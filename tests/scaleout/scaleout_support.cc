@@ -86,6 +86,20 @@ absl::Status Child::Start(const std::vector<std::string>& argv,
   for (std::string& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
   std::vector<std::string> argv_copy = argv;
+  // A bare program name is looked up on PATH, as a shell would (node is not
+  // in the same place on every machine).
+  if (!argv_copy.empty() && argv_copy[0].find('/') == std::string::npos) {
+    const char* path = std::getenv("PATH");
+    for (absl::string_view dir :
+         absl::StrSplit(path ? path : "/usr/local/bin:/usr/bin:/bin", ':',
+                        absl::SkipEmpty())) {
+      std::string candidate = absl::StrCat(dir, "/", argv_copy[0]);
+      if (access(candidate.c_str(), X_OK) == 0) {
+        argv_copy[0] = candidate;
+        break;
+      }
+    }
+  }
   for (std::string& s : argv_copy) args.push_back(s.data());
   args.push_back(nullptr);
   const std::string in = stdin_path.empty() ? "/dev/null" : stdin_path;

@@ -34,9 +34,9 @@ absl::StatusOr<std::vector<std::vector<std::string>>> Query(
 // Drops `schema` and everything in it; errors ignored.
 void DropSchema(const std::string& uri, const std::string& schema);
 
-// A child process. Start() runs `argv` (argv[0] a path) with `env` added to
-// this process's environment, stdin from `stdin_path` (or /dev/null), stdout
-// and stderr to `log_path`.
+// A child process. Start() runs `argv` (argv[0] a path, or a name looked up
+// on PATH) with `env` added to this process's environment, stdin from
+// `stdin_path` (or /dev/null), stdout and stderr to `log_path`.
 class Child {
  public:
   Child() = default;

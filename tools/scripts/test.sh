@@ -25,6 +25,9 @@ test_env=(
   --test_env=SESSIONLOG_ORACLE="$SESSIONLOG_ORACLE"
   --test_env=SESSIONLOG_NODE_MODULES="$SESSIONLOG_NODE_MODULES"
   --test_env=SANDBOX_AGENT_BIN="$SANDBOX_AGENT_BIN"
+  # tests/scaleout:failover_test starts and stops a primary and a standby of
+  # its own with these functions.
+  --test_env=SESSIONLOG_SERVICES_SH="$root/tools/scripts/services.sh"
   # One turn past the server's 120 s POST limit (tests/e2e:sdk_differential_test,
   # SDK and client side by side: about 135 s, in parallel with the other tests).
   --test_env=SESSIONLOG_LONG_TURN_SECONDS=125
