@@ -3,13 +3,16 @@
 // exit code. (The sweep of every command and flag over hostile paths is
 // cli_hostile_test.cc.)
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -197,6 +200,114 @@ TEST_F(CliHardeningTest, ExportNeverWritesOverOrIntoItsOwnStore) {
     EXPECT_THAT(r.err, HasSubstr("is the store itself, or inside it"));
     EXPECT_EQ(TreeDigest(dir), before);
   }
+}
+
+// The check looks where the write would land: through a symbolic link (to
+// a file of the store, or dangling into its directory) and at the files
+// SQLite writes as part of a database, which hold committed transactions.
+TEST_F(CliHardeningTest, ExportNeverWritesIntoItsStoreThroughALinkOrSideFile) {
+  ImportFixture();
+  const std::string links = FreshDir("links");
+  std::string log;
+  for (const auto& entry : fs::directory_iterator(StorePath())) {
+    if (entry.path().extension() == ".log") log = entry.path();
+  }
+  ASSERT_FALSE(log.empty());
+  fs::create_symlink(log, links + "/to-log");
+  fs::create_symlink(StorePath() + "/not-yet", links + "/dangling");
+  fs::create_symlink(links + "/to-log", links + "/to-link");
+  const std::string before = TreeDigest(StorePath());
+  for (const char* name : {"to-log", "dangling", "to-link"}) {
+    SCOPED_TRACE(name);
+    CliResult r = Run({"export", "--output", links + "/" + name});
+    EXPECT_EQ(r.exit_code, kUsage) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("is the store itself, or inside it"));
+    EXPECT_EQ(TreeDigest(StorePath()), before);
+    EXPECT_EQ(Run({"export"}).out, ReadFile(TestdataPath("sessions.jsonl")));
+  }
+
+  UseFreshStore("sqlite");
+  ImportFixture();
+  const fs::path dir = fs::path(StorePath()).parent_path();
+  fs::create_symlink(StorePath() + "-wal", links + "/to-wal");
+  const std::string sqlite_before = TreeDigest(dir);
+  for (const std::string& side :
+       {StorePath() + "-wal", StorePath() + "-shm", StorePath() + "-journal",
+        links + "/to-wal"}) {
+    SCOPED_TRACE(side);
+    CliResult r = Run({"export", "--output", side});
+    EXPECT_EQ(r.exit_code, kUsage) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("is the store itself, or inside it"));
+    // Nor is a side file taken for a database of its own.
+    r = RunCli(
+        {"--db", "sqlite:" + side, "import", TestdataPath("sessions.jsonl")});
+    EXPECT_EQ(r.exit_code, kStoreUnavailable) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("beside the database"));
+    r = RunCli({"migrate", "--from", db_, "--to", "sqlite:" + side});
+    EXPECT_EQ(r.exit_code, kUsage) << r.err;
+    EXPECT_EQ(TreeDigest(dir), sqlite_before);
+  }
+}
+
+// migrate never creates a store among the files of the other one.
+TEST_F(CliHardeningTest, MigrateRefusesAStoreInsideTheOther) {
+  ImportFixture();
+  const std::string before = TreeDigest(StorePath());
+  for (const std::string& inside :
+       {"sqlite:" + StorePath() + "/copy.db", "rocksdb:" + StorePath() + "/sub",
+        "sqlite:" + StorePath() + "/000004.log"}) {
+    SCOPED_TRACE(inside);
+    for (const auto& [from, to] :
+         {std::pair(db_, inside), std::pair(inside, db_)}) {
+      CliResult r = RunCli({"migrate", "--from", from, "--to", to});
+      EXPECT_EQ(r.exit_code, kUsage) << r.err;
+      EXPECT_THAT(r.err, HasSubstr("one is inside the other"));
+    }
+    EXPECT_EQ(TreeDigest(StorePath()), before);
+  }
+}
+
+// A FIFO or a device is written in place: renaming a regular file over it
+// turned /dev/null into a file holding the sessions.
+TEST_F(CliHardeningTest, ExportToAFifoOrDeviceWritesInPlace) {
+  ImportFixture();
+  const std::string dir = FreshDir("special");
+  const std::string fifo = dir + "/fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  fs::create_symlink(fifo, dir + "/to-fifo");
+  const std::string expected = ReadFile(TestdataPath("sessions.jsonl"));
+  for (const std::string& target : {fifo, dir + "/to-fifo"}) {
+    SCOPED_TRACE(target);
+    // The reading end is open before the export starts (the export fits in
+    // the pipe's buffer), so a run that replaced the FIFO cannot hang here.
+    int reader = open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+    ASSERT_GE(reader, 0);
+    CliResult r = Run({"export", "--output", target});
+    std::string read;
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(reader, buffer, sizeof(buffer))) > 0;) {
+      read.append(buffer, static_cast<size_t>(n));
+    }
+    close(reader);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(read, expected);
+    EXPECT_TRUE(fs::is_fifo(fifo));
+  }
+  // Devices of our own (as root), never the machine's /dev nodes.
+  const std::string null = dir + "/null", full = dir + "/full";
+  if (mknod(null.c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0 ||
+      mknod(full.c_str(), S_IFCHR | 0666, makedev(1, 7)) != 0) {
+    GTEST_SKIP() << "mknod needs root";
+  }
+  CliResult r = Run({"export", "--output", null});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::is_character_file(null));
+  r = Run({"export", "--output", full});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("No space left"));
+  EXPECT_TRUE(fs::is_character_file(full));
+  // Nothing beside them: no temporary file.
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), {}), 4);
 }
 
 TEST_F(CliHardeningTest, EveryCommandFailsWhenItsOutputCannotBeWritten) {
@@ -488,6 +599,22 @@ TEST_F(CliHardeningTest, MigrateRefusesTheSameStoreUnderAnotherName) {
 }
 
 // ---- Input ----
+
+// A pipe given as FILE (`import <(...)`, a FIFO) cannot seek; it is read to
+// its end like stdin (the failed seek once made it read as empty, exit 0).
+TEST_F(CliHardeningTest, ImportReadsAPipeGivenAsAFileToItsEnd) {
+  const std::string fifo = FreshDir("pipe") + "/input";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] {
+    std::ofstream(fifo, std::ios::binary)
+        << ReadFile(TestdataPath("sessions.jsonl"));
+  });
+  CliResult r = Run({"import", fifo});
+  writer.join();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("imported 3 sessions and 5 events from 8"));
+  EXPECT_EQ(Run({"export"}).out, ReadFile(TestdataPath("sessions.jsonl")));
+}
 
 TEST_F(CliHardeningTest, ImportRefusesAnOverlongLineEarlyNamingIt) {
   std::string dir = FreshDir("long");

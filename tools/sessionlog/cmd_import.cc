@@ -123,9 +123,14 @@ class LineReader {
   std::vector<char> chunk_;
 };
 
-bool StdinIsRegularFile() {
+bool IsRegularFile(int fd) {
   struct stat st;
-  return fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode);
+  return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool IsRegularFile(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
 absl::Status RunImport(Context& ctx) {
@@ -133,15 +138,26 @@ absl::Status RunImport(Context& ctx) {
   std::ifstream file;
   std::istream* in = &ctx.in;
   int64_t total_bytes = 0;
+  // A pipe, a FIFO or a device (`import <(...)`, /dev/stdin) cannot seek:
+  // it is read to its end like stdin, its size unknown. Seeking one would
+  // fail, and the failed stream would then read as empty.
+  bool regular = IsRegularFile(STDIN_FILENO);
   if (source != "-") {
     file.open(source, std::ios::in | std::ios::binary);
     if (!file) {
       return absl::UnknownError(
           absl::StrCat("cannot read ", source, ": ", std::strerror(errno)));
     }
-    file.seekg(0, std::ios::end);
-    total_bytes = file.tellg() > 0 ? static_cast<int64_t>(file.tellg()) : 0;
-    file.seekg(0, std::ios::beg);
+    regular = IsRegularFile(source);
+    if (regular) {
+      file.seekg(0, std::ios::end);
+      total_bytes = file.tellg() > 0 ? static_cast<int64_t>(file.tellg()) : 0;
+      file.seekg(0, std::ios::beg);
+      if (!file) {
+        return absl::UnknownError(
+            absl::StrCat("cannot read ", source, ": its size cannot be found"));
+      }
+    }
     in = &file;
   }
   // Opened after the input, so that a mistyped input creates no store.
@@ -157,7 +173,7 @@ absl::Status RunImport(Context& ctx) {
   // From a pipe, input may pause (e.g. `tail -f --json | ... | import -`):
   // then what was read is written at once rather than held for a full batch,
   // so readers of the store see it.
-  const bool streaming = source == "-" && !StdinIsRegularFile();
+  const bool streaming = !regular;
   LineReader reader(*in);
   while (s.ok()) {
     if (streaming && in->rdbuf()->in_avail() <= 0) {

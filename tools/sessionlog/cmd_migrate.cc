@@ -84,7 +84,9 @@ absl::Status RunMigrate(Context& ctx) {
   if (!max_passes.ok()) return max_passes.status();
   // Copying a store onto itself would rewrite the limits its writer
   // recorded (the destination is opened with limits off), so the same store
-  // under any other spelling is refused too.
+  // under any other spelling is refused too; and so is a store inside the
+  // other (among its files, or a SQLite database's -wal file), whose
+  // creation would overwrite the other's files.
   absl::StatusOr<bool> same = *from == *to ? true : SameStore(*from, *to);
   if (!same.ok()) {
     return WithExitCode(same.status(), absl::IsInvalidArgument(same.status())
@@ -92,8 +94,9 @@ absl::Status RunMigrate(Context& ctx) {
                                            : kExitStoreUnavailable);
   }
   if (*same) {
-    return UsageError(absl::StrCat("--from ", *from, " and --to ", *to,
-                                   " name the same store"));
+    return UsageError(
+        absl::StrCat("--from ", *from, " and --to ", *to,
+                     " name the same store, or one is inside the other"));
   }
   // The source is read with its own limits (or the flags'), so that events
   // its writer already trimmed are not copied; the destination takes

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "tools/sessionlog/store_location.h"
 
 namespace sessionlog {
 namespace cli {
@@ -44,17 +45,24 @@ std::string Directory(const std::string& path) {
 
 absl::StatusOr<std::unique_ptr<ReplacingFile>> ReplacingFile::Create(
     const std::string& path) {
-  std::string target = path;
-  // A link is followed: what it points to is the file to replace.
-  if (char resolved[PATH_MAX]; realpath(path.c_str(), resolved) != nullptr) {
-    target = resolved;
-  }
+  // A link is followed, to a target that does not exist yet too: what it
+  // points to is the file to write (and what the caller checked).
+  const std::string target = ResolvePath(path);
   struct stat st;
   int mode;
   if (stat(target.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode)) {
       errno = EISDIR;
       return Errno("write", path);
+    }
+    if (!S_ISREG(st.st_mode)) {
+      // A FIFO, a device or a socket is written in place: renaming a file
+      // over it would put a regular file where the device or pipe was, and
+      // the reader at the other end would never see a byte.
+      auto file = std::unique_ptr<ReplacingFile>(
+          new ReplacingFile(target, /*temp=*/"", /*mode=*/0));
+      if (!file->stream_) return Errno("write", path);
+      return file;
     }
     mode = st.st_mode & 07777;
   } else {
@@ -85,9 +93,11 @@ ReplacingFile::ReplacingFile(std::string target, std::string temp, int mode)
     : target_(std::move(target)),
       temp_(std::move(temp)),
       mode_(mode),
-      stream_(temp_, std::ios::out | std::ios::trunc | std::ios::binary) {}
+      stream_(temp_.empty() ? target_ : temp_,
+              std::ios::out | std::ios::trunc | std::ios::binary) {}
 
 ReplacingFile::~ReplacingFile() {
+  if (temp_.empty()) return;  // Written in place: no temporary file.
   if (!committed_) {
     stream_.close();
     unlink(temp_.c_str());
@@ -99,6 +109,10 @@ ReplacingFile::~ReplacingFile() {
 absl::Status ReplacingFile::Commit() {
   stream_.close();
   if (!stream_) return Errno("write", target_);
+  if (temp_.empty()) {
+    committed_ = true;
+    return absl::OkStatus();  // Every byte went to the FIFO or device.
+  }
   int fd = open(temp_.c_str(), O_RDONLY);
   if (fd < 0) return Errno("write", target_);
   bool synced = fchmod(fd, mode_) == 0 && fsync(fd) == 0;

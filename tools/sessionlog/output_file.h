@@ -22,7 +22,10 @@ namespace cli {
 // Until then `path` is untouched. The temporary file is removed when the
 // ReplacingFile is destroyed uncommitted, and when SIGINT, SIGTERM, SIGHUP or
 // SIGPIPE ends the process meanwhile. `path` naming a symbolic link replaces
-// the file the link points to. One at a time per process.
+// the file the link points to (ResolvePath in store_location.h). A `path`
+// that exists and is not a regular file (a FIFO, a device) is written in
+// place instead, with no temporary file: it cannot be replaced without
+// destroying it, and it holds nothing to keep. One at a time per process.
 class ReplacingFile {
  public:
   // Fails (naming `path`) when the directory cannot take the temporary
@@ -35,6 +38,7 @@ class ReplacingFile {
   absl::Status Commit();
 
  private:
+  // An empty `temp` writes `target` in place.
   ReplacingFile(std::string target, std::string temp, int mode);
 
   const std::string target_;

@@ -1,7 +1,9 @@
 #include "tools/sessionlog/store_location.h"
 
 #include <postgresql/libpq-fe.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -73,7 +75,51 @@ std::vector<std::string> ForeignFiles(const std::string& dir) {
   return foreign;
 }
 
+// The files SQLite keeps beside a database and writes as part of it: its
+// write-ahead log, the log's index and the rollback journal.
+constexpr const char* kSqliteSideSuffixes[] = {"-wal", "-shm", "-journal"};
+
+// The database whose side file `path` is, when that database exists.
+std::optional<std::string> SqliteDatabaseOf(const std::string& path) {
+  for (const char* suffix : kSqliteSideSuffixes) {
+    if (!absl::EndsWith(path, suffix)) continue;
+    std::string database = path.substr(0, path.size() - strlen(suffix));
+    struct stat st;
+    if (!database.empty() && stat(database.c_str(), &st) == 0 &&
+        S_ISREG(st.st_mode)) {
+      return database;
+    }
+  }
+  return std::nullopt;
+}
+
+bool SameObject(const std::string& a, const std::string& b) {
+  struct stat x, y;
+  return stat(a.c_str(), &x) == 0 && stat(b.c_str(), &y) == 0 &&
+         x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
 }  // namespace
+
+std::string ResolvePath(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::path p = fs::absolute(path, error);
+  if (error) return path;
+  // A chain of links ends where lstat finds no link; a loop is left to the
+  // open that follows, which reports ELOOP.
+  for (int hops = 0; hops < 40; ++hops) {
+    struct stat st;
+    if (lstat(p.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) break;
+    char target[PATH_MAX];
+    ssize_t n = readlink(p.c_str(), target, sizeof(target) - 1);
+    if (n < 0) return path;
+    fs::path next(std::string(target, static_cast<size_t>(n)));
+    p = next.is_absolute() ? next : p.parent_path() / next;
+  }
+  fs::path resolved = fs::weakly_canonical(p, error);
+  return error ? p.lexically_normal().string() : resolved.string();
+}
 
 std::optional<bool> LocationExists(const StoreUri& uri) {
   if (!HasPath(uri)) return std::nullopt;
@@ -84,6 +130,16 @@ std::optional<bool> LocationExists(const StoreUri& uri) {
 absl::Status CheckLocation(const StoreUri& uri, absl::string_view text,
                            bool creating) {
   if (!HasPath(uri)) return absl::OkStatus();
+  // Whether or not the side file exists yet (SQLite removes an empty one).
+  if (uri.scheme == StoreUri::Scheme::kSqlite) {
+    if (std::optional<std::string> database =
+            SqliteDatabaseOf(ResolvePath(uri.location))) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          text, " is a file SQLite keeps beside the database ",
+          Printable(*database),
+          " as part of it, not a database: give the database file"));
+    }
+  }
   struct stat st;
   if (stat(uri.location.c_str(), &st) != 0) {
     switch (errno) {
@@ -131,19 +187,25 @@ absl::StatusOr<bool> SameStore(absl::string_view a, absl::string_view b) {
   absl::StatusOr<StoreUri> second = ParseStoreUri(b);
   if (!first.ok()) return first.status();
   if (!second.ok()) return second.status();
+  if (HasPath(*first) && HasPath(*second)) {
+    // A store inside the other shares files with it whatever the schemes:
+    // writing one writes the other.
+    if (SameObject(first->location, second->location)) return true;
+    for (const auto& [store, path] :
+         {std::pair(a, second->location), std::pair(b, first->location)}) {
+      absl::StatusOr<bool> inside = InsideStore(store, path);
+      if (!inside.ok()) return inside.status();
+      if (*inside) return true;
+    }
+    return false;
+  }
   if (first->scheme != second->scheme) return false;
   switch (first->scheme) {
     case StoreUri::Scheme::kMemory:
       return false;  // Each open is a store of its own.
     case StoreUri::Scheme::kRocksDb:
-    case StoreUri::Scheme::kSqlite: {
-      struct stat x, y;
-      if (stat(first->location.c_str(), &x) != 0 ||
-          stat(second->location.c_str(), &y) != 0) {
-        return false;  // A path with nothing there is no store yet.
-      }
-      return x.st_dev == y.st_dev && x.st_ino == y.st_ino;
-    }
+    case StoreUri::Scheme::kSqlite:
+      break;  // Below, with the stores of another scheme.
     case StoreUri::Scheme::kPostgres: {
       if (first->location == second->location) return true;
       absl::StatusOr<std::string> x = PostgresIdentity(first->location);
@@ -160,17 +222,27 @@ absl::StatusOr<bool> InsideStore(absl::string_view uri,
                                  const std::string& path) {
   absl::StatusOr<StoreUri> parsed = ParseStoreUri(uri);
   if (!parsed.ok()) return parsed.status();
-  struct stat store, target;
-  if (!HasPath(*parsed) || stat(parsed->location.c_str(), &store) != 0) {
+  struct stat st;
+  if (!HasPath(*parsed) || stat(parsed->location.c_str(), &st) != 0) {
     return false;
   }
-  auto same = [&](const std::string& p) {
-    return stat(p.c_str(), &target) == 0 && target.st_dev == store.st_dev &&
-           target.st_ino == store.st_ino;
-  };
-  if (parsed->scheme == StoreUri::Scheme::kSqlite) return same(path);
-  std::string parent = std::filesystem::path(path).parent_path().string();
-  return same(parent.empty() ? "." : parent);
+  const std::string store = ResolvePath(parsed->location);
+  const std::filesystem::path target = ResolvePath(path);
+  if (parsed->scheme == StoreUri::Scheme::kSqlite) {
+    // A hard link to the database (or a side file) is the same file.
+    if (target == store || SameObject(target, store)) return true;
+    for (const char* suffix : kSqliteSideSuffixes) {
+      const std::string file = store + suffix;
+      if (target == file || SameObject(target, file)) return true;
+    }
+    return false;
+  }
+  // The directory, or any directory on the way down to the target.
+  for (std::filesystem::path p = target; !p.empty(); p = p.parent_path()) {
+    if (p == store || SameObject(p, store)) return true;
+    if (p == p.parent_path()) break;
+  }
+  return false;
 }
 
 }  // namespace cli
