@@ -136,13 +136,24 @@ absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
         rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path_, &families);
     if (!s.ok()) return Status(s, "open");
     // A creation that failed half-way (an I/O error, a kill) leaves the
-    // marker and only some of the column families: open finishes it.
+    // marker and only some of the column families: open for writing finishes
+    // it. It holds nothing (the families are all made before any write), so
+    // to a reader, which may not create them, it is no store yet, as a
+    // creation stopped before CURRENT is.
     for (const char* name : kColumnFamilyNames) {
-      if (std::find(families.begin(), families.end(), name) == families.end() &&
-          !dir->has_creation_marker) {
+      if (std::find(families.begin(), families.end(), name) != families.end()) {
+        continue;
+      }
+      if (!dir->has_creation_marker) {
         return absl::FailedPreconditionError(absl::StrCat(
             context_, " is a RocksDB database but not a sessionlog store (no '",
             name, "' column family)"));
+      }
+      if (options().read_only) {
+        return absl::NotFoundError(absl::StrCat(
+            "no store at ", context_,
+            " yet: its creation stopped before it held anything (no '", name,
+            "' column family); the first write, e.g. an import, finishes it"));
       }
     }
   } else {
@@ -202,6 +213,13 @@ absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
           ? rocksdb::DB::OpenForReadOnly(db_options, path_, descriptors, &cf_,
                                          &db)
           : rocksdb::DB::Open(db_options, path_, descriptors, &cf_, &db);
+  if (s.IsInvalidArgument()) {
+    // Every argument is ours and valid: RocksDB says InvalidArgument about
+    // the directory (a column family or file it expected), which is the
+    // store's state, not a caller's mistake.
+    return absl::FailedPreconditionError(
+        absl::StrCat(context_, ": open: ", s.ToString()));
+  }
   if (!s.ok()) return WithSuspectLogs(Status(s, "open"), path_);
   db_.reset(db);
   if (absl::Status meta = ReadMeta(); !meta.ok()) return meta;

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <string>
 #include <thread>
@@ -27,6 +28,35 @@ namespace {
 // Readers beyond this wait for one another; WAL lets them all run beside the
 // one writer.
 constexpr int kMaxReaders = 4;
+
+// Whether the database at `path` is a store, from its tables: one with the
+// `sessions` or `events` table (sessionlog's, or the TS driver's, which are
+// the same) is; one with no table at all (a new or 0-byte file) is an empty
+// place that only a write may make a store (NotFound for a read); one that
+// holds only other tables is another application's database, which
+// sessionlog neither reads as a store nor writes into (FailedPrecondition).
+absl::Status CheckHoldsAStore(SqliteConnection& connection,
+                              const std::string& path, bool creating) {
+  absl::StatusOr<std::vector<std::string>> tables = connection.QueryText(
+      "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+  if (!tables.ok()) return tables.status();
+  for (const std::string& table : *tables) {
+    if (table == "sessions" || table == "events") return absl::OkStatus();
+  }
+  if (tables->empty()) {
+    if (creating) return absl::OkStatus();
+    return absl::NotFoundError(
+        absl::StrCat("sqlite:", path, ": an empty database, no store yet"));
+  }
+  std::vector<std::string> shown(
+      tables->begin(), tables->begin() + std::min<size_t>(tables->size(), 3));
+  return absl::FailedPreconditionError(absl::StrCat(
+      "sqlite:", path,
+      ": not a session store: the database holds other tables (",
+      absl::StrJoin(shown, ", "), tables->size() > 3 ? ", ..." : "",
+      ") and no sessions or events table; sessionlog does not write into "
+      "another application's database: give another file"));
+}
 
 class SqliteBackend final : public SqlBackend {
  public:
@@ -57,6 +87,10 @@ class SqliteBackend final : public SqlBackend {
       // (Fails here, not at the first call, on a file that is no database.)
       absl::StatusOr<std::unique_ptr<SqliteConnection>> probe = NewReader();
       if (!probe.ok()) return probe.status();
+      if (absl::Status s = CheckHoldsAStore(**probe, path_, /*creating=*/false);
+          !s.ok()) {
+        return s;
+      }
       absl::StatusOr<std::vector<std::string>> columns =
           (*probe)->QueryText(TableColumnsQuery(dialect_));
       if (!columns.ok()) return columns.status();
@@ -68,6 +102,13 @@ class SqliteBackend final : public SqlBackend {
         SqliteConnection::Open(path_, /*read_only=*/false, synchronous_,
                                dialect_);
     if (!writer.ok()) return writer.status();
+    // Before anything is written: switching to WAL already changes the
+    // file's header.
+    if (absl::Status s =
+            CheckHoldsAStore(**writer, path_, options_.create_if_missing);
+        !s.ok()) {
+      return s;
+    }
     absl::MutexLock lock(&writer_mu_);
     writer_ = *std::move(writer);
     if (absl::Status s = writer_->Exec("PRAGMA journal_mode=WAL"); !s.ok()) {

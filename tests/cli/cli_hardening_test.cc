@@ -4,6 +4,7 @@
 // cli_hostile_test.cc.)
 
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
 #include "tests/cli/cli_fixture.h"
 #include "tests/cli/cli_harness.h"
 
@@ -308,6 +310,92 @@ TEST_F(CliHardeningTest, ExportToAFifoOrDeviceWritesInPlace) {
   EXPECT_TRUE(fs::is_character_file(full));
   // Nothing beside them: no temporary file.
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), {}), 4);
+}
+
+// Another application's SQLite database is not a store: import used to add
+// sessionlog's tables to it (exit 0) while read commands failed with "no
+// such table". An empty file is no store to read, and a place to create one.
+TEST_F(CliHardeningTest, AForeignSqliteDatabaseIsNotAStore) {
+  const std::string dir = FreshDir("foreign");
+  const std::string app = dir + "/app.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(app.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE foo(x); INSERT INTO foo VALUES (1);",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  const std::string empty = dir + "/empty.db";
+  std::ofstream(empty).close();
+  std::string other = FreshUri("rocksdb");
+  ASSERT_EQ(RunCli({"--db", other, "import", TestdataPath("sessions.jsonl")})
+                .exit_code,
+            0);
+  const std::string before = TreeDigest(dir);
+  const std::vector<std::vector<std::string>> commands = {
+      {"import", TestdataPath("sessions.jsonl")},
+      {"ls"},
+      {"show", "s-alpha"},
+      {"events", "s-alpha"},
+      {"export"},
+      {"stats"},
+      {"compact"},
+      {"verify"},
+  };
+  for (const std::string& file : {app, empty}) {
+    for (const auto& command : commands) {
+      const bool writes = command[0] == "import";
+      if (file == empty && writes) continue;  // Below.
+      std::vector<std::string> args = {"--db", "sqlite:" + file};
+      args.insert(args.end(), command.begin(), command.end());
+      SCOPED_TRACE(absl::StrJoin(args, " "));
+      CliResult r = RunCli(args);
+      EXPECT_EQ(r.exit_code, kStoreUnavailable) << r.err << r.out;
+      EXPECT_THAT(r.err + r.out, Not(HasSubstr("no such table")));
+      if (file == app) EXPECT_THAT(r.err + r.out, HasSubstr("not a session"));
+      EXPECT_EQ(TreeDigest(dir), before);
+    }
+  }
+  CliResult r = RunCli({"migrate", "--from", other, "--to", "sqlite:" + app});
+  EXPECT_EQ(r.exit_code, kStoreUnavailable) << r.err;
+  EXPECT_EQ(TreeDigest(dir), before);
+  // A 0-byte file takes a new store.
+  r = RunCli(
+      {"--db", "sqlite:" + empty, "import", TestdataPath("sessions.jsonl")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(RunCli({"--db", "sqlite:" + empty, "export"}).out,
+            ReadFile(TestdataPath("sessions.jsonl")));
+}
+
+// A kill while a new store is being created can leave sessionlog's marker
+// and only some column families. Read commands answered exit 2 (usage) with
+// RocksDB's "Column family not found"; it is no store yet (exit 3), and the
+// first write finishes it.
+TEST_F(CliHardeningTest, AStoreWhoseCreationWasKilledIsNoStoreYet) {
+  const std::string dir = StorePath();
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir, &db).ok());
+    rocksdb::ColumnFamilyHandle* sessions = nullptr;
+    ASSERT_TRUE(db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(),
+                                       "sessions", &sessions)
+                    .ok());
+    ASSERT_TRUE(db->DestroyColumnFamilyHandle(sessions).ok());
+    delete db;
+  }
+  std::ofstream(dir + "/SESSIONLOG") << "sessionlog store\n";
+  const std::string before = TreeDigest(dir);
+  for (const char* command : {"ls", "stats", "export", "verify"}) {
+    SCOPED_TRACE(command);
+    CliResult r = Run({command});
+    EXPECT_EQ(r.exit_code, kStoreUnavailable) << r.err << r.out;
+    EXPECT_THAT(r.err + r.out, HasSubstr("creation stopped"));
+    EXPECT_EQ(TreeDigest(dir), before);
+  }
+  CliResult r = Run({"import", TestdataPath("sessions.jsonl")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Run({"export"}).out, ReadFile(TestdataPath("sessions.jsonl")));
 }
 
 TEST_F(CliHardeningTest, EveryCommandFailsWhenItsOutputCannotBeWritten) {

@@ -223,10 +223,14 @@ class CliHostileTest : public ::testing::TestWithParam<std::string> {
       p.uri = "rocksdb:" + home + "/db";
     } else if (name == "foreign_sqlite") {
       ASSERT_NO_FATAL_FAILURE(MakeForeignSqlite(home + "/app.db"));
+      // The application's tables and no store: refused by every command,
+      // writing ones included, and never changed.
       p.uri = "sqlite:" + home + "/app.db";
-      // Its tables are the application's; sessionlog's own may be added by
-      // a command that writes, and reading finds none of them.
-      p.writable = p.may_fail = true;
+    } else if (name == "empty_sqlite_file") {
+      // No store to read; a writing command may create one in it.
+      std::ofstream(home + "/empty.db").close();
+      p.uri = "sqlite:" + home + "/empty.db";
+      p.writable = true;
     } else if (name == "rocksdb_missing_current") {
       p.uri = "rocksdb:" + home + "/store";
       ASSERT_NO_FATAL_FAILURE(Fill(p.uri));
@@ -383,6 +387,7 @@ INSTANTIATE_TEST_SUITE_P(
                       "empty_directory", "regular_file_as_rocksdb",
                       "text_file_as_sqlite", "directory_as_sqlite",
                       "foreign_directory", "foreign_rocksdb", "foreign_sqlite",
+                      "empty_sqlite_file",
                       "rocksdb_missing_current", "rocksdb_damaged_table",
                       "sqlite_truncated", "symlink_loop_rocksdb",
                       "symlink_loop_sqlite", "path_through_a_file",
