@@ -19,6 +19,7 @@
 #include "api/driver.h"
 #include "engine/rocksdb/keys.h"
 #include "engine/rocksdb/repair_files.h"
+#include "engine/rocksdb/repair_wal.h"
 #include "engine/rocksdb/rocksdb_driver.h"
 #include "engine/rocksdb/rocksdb_status.h"
 #include "engine/rocksdb/store_directory.h"
@@ -29,17 +30,20 @@
 namespace sessionlog {
 namespace {
 
+using repair_internal::ApplyLogBatches;
 using repair_internal::CheckNoWriter;
 using repair_internal::ClearTarget;
 using repair_internal::CopyStore;
 using repair_internal::LiveManifest;
 using repair_internal::NewestManifest;
 using repair_internal::PrepareTarget;
+using repair_internal::ReadLogBatches;
 using repair_internal::WriteCurrent;
 
 namespace fs = std::filesystem;
 namespace keys = rocksdb_keys;
 
+// In the order sessionlog makes them, which gives their ids: 0 to 4.
 constexpr const char* kColumnFamilies[] = {"default", "sessions", "by_age",
                                            "handles", "events"};
 
@@ -253,11 +257,51 @@ absl::Status Recover(const std::string& source, const std::string& target,
     ClearTarget(target, /*remove_dir=*/false);
     if (absl::Status s = CopyStore(source, target, report); !s.ok()) return s;
   }
-  // Step 2: RocksDB's RepairDB.
+  // Step 2: RocksDB's RepairDB. It replays the logs only into the families
+  // its new MANIFEST knows (without the old one, "default" alone), so the
+  // logs are read first and applied again after it, by family id.
   report->method = RepairReport::Method::kRepairDb;
   report->manifest.clear();
+  std::vector<std::string> log_warnings;
+  absl::StatusOr<std::vector<std::string>> batches =
+      ReadLogBatches(target, &log_warnings);
+  if (!batches.ok()) return batches.status();
   if (absl::Status s = RunRepairDb(target, report); !s.ok()) return s;
-  return ReadBack(target, !sessionlog_marker, report);
+  report->warnings.insert(report->warnings.end(), log_warnings.begin(),
+                          log_warnings.end());
+  if (!batches->empty()) {
+    // RepairDB's complaint about each such batch is answered here.
+    report->warnings.erase(
+        std::remove_if(report->warnings.begin(), report->warnings.end(),
+                       [](const std::string& line) {
+                         return absl::StrContains(
+                             line, "Invalid column family specified");
+                       }),
+        report->warnings.end());
+    report->warnings.push_back(absl::StrCat(
+        "the logs' ", batches->size(),
+        " write batches were applied again to every column family"));
+    const std::vector<std::string> families(std::begin(kColumnFamilies),
+                                            std::end(kColumnFamilies));
+    if (absl::Status s =
+            ApplyLogBatches(target, *batches, families, &report->warnings);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (absl::Status s = ReadBack(target, !sessionlog_marker, report); !s.ok()) {
+    return s;
+  }
+  // A copy without a record or an event is no recovery: the caller removes
+  // it and fails, rather than offer an empty store in place of the data.
+  if (report->sessions == 0 && report->events == 0 &&
+      report->table_files + report->log_files > 0) {
+    return absl::DataLossError(absl::StrCat(
+        "nothing usable was recovered from the ", report->table_files,
+        " tables and ", report->log_files,
+        " logs: RepairDB and the log replay found no session and no event"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace

@@ -398,6 +398,40 @@ TEST_F(CliHardeningTest, AStoreWhoseCreationWasKilledIsNoStoreYet) {
   EXPECT_EQ(Run({"export"}).out, ReadFile(TestdataPath("sessions.jsonl")));
 }
 
+// A store that never flushed holds everything in its log. Without its
+// MANIFEST, RepairDB replayed the log into "default" alone and the repair
+// reported 0 sessions and 0 events, exit 0; and a repair that recovers
+// nothing must fail and leave no directory.
+TEST_F(CliHardeningTest, RepairRecoversAStoreWhoseDataIsOnlyInItsLog) {
+  ImportFixture();
+  for (const auto& entry : fs::directory_iterator(StorePath())) {
+    ASSERT_NE(entry.path().extension(), ".sst");
+    if (absl::StartsWith(entry.path().filename().string(), "MANIFEST-")) {
+      fs::remove(entry.path());
+    }
+  }
+  const std::string out = FreshDir("repaired") + "/store";
+  CliResult r = Run({"repair", "--output", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("recovered 3 sessions and 5 events"));
+  EXPECT_EQ(RunCli({"--db", "rocksdb:" + out, "export"}).out,
+            ReadFile(TestdataPath("sessions.jsonl")));
+  EXPECT_EQ(RunCli({"--db", "rocksdb:" + out, "verify"}).exit_code, 0);
+
+  // A log of noise: nothing to recover.
+  for (const auto& entry : fs::directory_iterator(StorePath())) {
+    if (entry.path().extension() == ".log") {
+      std::ofstream(entry.path(), std::ios::binary | std::ios::trunc)
+          << std::string(5000, '\x5a');
+    }
+  }
+  const std::string none = FreshDir("none") + "/store";
+  r = Run({"repair", "--output", none});
+  EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
+  EXPECT_THAT(r.err, HasSubstr("nothing usable was recovered"));
+  EXPECT_FALSE(fs::exists(none));
+}
+
 TEST_F(CliHardeningTest, EveryCommandFailsWhenItsOutputCannotBeWritten) {
   ImportFixture();
   std::string other = FreshUri("rocksdb");
