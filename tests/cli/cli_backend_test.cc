@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -254,6 +255,66 @@ TEST_P(CliBackendTest, CompactKeepsTheDataAndReportsSizes) {
     EXPECT_GT(json["diskBytesAfter"].get<int64_t>(), 0);
   }
   EXPECT_EQ(Run({"export"}).out, ReadFile(TestdataPath("sessions.jsonl")));
+}
+
+TEST_P(CliBackendTest, ForkCopiesAndRewindDrops) {
+  ImportFixture();
+  CliResult r = Run({"fork", "s-alpha", "s-alpha-2", "--through", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "forked s-alpha through event 2 into s-alpha-2: 2 events "
+            "copied\n");
+  Json events = ParseJson(Run({"events", "s-alpha-2", "--json"}));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1]["eventIndex"], 2);
+  EXPECT_EQ(events[1]["sessionId"], "s-alpha-2");
+  EXPECT_NE(events[1]["id"], "e-a2");
+  Json show = ParseJson(Run({"show", "s-alpha-2", "--json"}));
+  EXPECT_FALSE(show["session"].contains("agentSessionId")) << show;
+  EXPECT_EQ(show["session"]["agent"], "claude");
+
+  Json rewound = ParseJson(Run({"rewind", "s-alpha", "--to", "1", "--json"}));
+  EXPECT_EQ(rewound, Json::parse(R"({"id":"s-alpha","throughIndex":1,
+      "dropped":2,"highestIndex":1})"));
+  events = ParseJson(Run({"events", "s-alpha", "--json"}));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["id"], "e-a1");
+  r = Run({"rewind", "s-beta", "--to", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "rewound s-beta to event 2: 0 events dropped\n");
+}
+
+TEST_P(CliBackendTest, BadForksAndRewindsChangeNothing) {
+  ImportFixture();
+  const std::string before = Run({"export"}).out;
+  struct Case {
+    std::vector<std::string> args;
+    int exit_code;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"fork", "s-alpha", "s-beta", "--through", "1"}, 1, "already exists"},
+      {{"fork", "nope", "new", "--through", "1"}, kNotFound, "not found"},
+      {{"fork", "s-alpha", "new", "--through", "4"},
+       kUsage,
+       "--through: 4 is past the highest event index 3"},
+      {{"fork", "s-alpha", "new"}, kUsage, "--through N is required"},
+      {{"fork", "s-alpha", "new", "--through", "-1"}, kUsage, "--through"},
+      {{"rewind", "nope", "--to", "0"}, kNotFound, "not found"},
+      {{"rewind", "s-alpha", "--to", "9"},
+       kUsage,
+       "--to: 9 is past the highest event index 3"},
+      {{"rewind", "s-gamma", "--to", "0"}, kUsage, "has no events"},
+      {{"rewind", "s-alpha"}, kUsage, "--to N is required"},
+  };
+  for (const Case& c : cases) {
+    CliResult r = Run(c.args);
+    EXPECT_EQ(r.exit_code, c.exit_code) << absl::StrJoin(c.args, " ") << "\n"
+                                        << r.err;
+    EXPECT_THAT(r.err, HasSubstr(c.message)) << absl::StrJoin(c.args, " ");
+    EXPECT_EQ(r.out, "") << absl::StrJoin(c.args, " ");
+  }
+  EXPECT_EQ(Run({"export"}).out, before);
 }
 
 // Postgres needs a live server, so it runs in its own target, tagged

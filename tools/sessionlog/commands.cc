@@ -21,6 +21,8 @@ const std::vector<const Command*>& AllCommands() {
       &kRepairCommand,
       &kStatsCommand,
       &kCompactCommand,
+      &kForkCommand,
+      &kRewindCommand,
       &kChatCommand,
   };
   // clang-format on
