@@ -317,6 +317,55 @@ TEST_P(CliBackendTest, BadForksAndRewindsChangeNothing) {
   EXPECT_EQ(Run({"export"}).out, before);
 }
 
+TEST_P(CliBackendTest, PruneRemovesDestroyedAndIdleSessions) {
+  ImportFixture();
+  const std::string before = Run({"export"}).out;
+  // s-beta was destroyed at 1700000200000; s-alpha was last active at
+  // 1700000002000 (2023-11-14T22:13:22Z); s-gamma was created at
+  // 1700000300000 and has no events.
+  Json dry = ParseJson(
+      Run({"prune", "--destroyed-before", "1700000200001", "--idle-before",
+           "2023-11-14T22:13:23Z", "--dry-run", "--json"}));
+  EXPECT_EQ(dry, Json::parse(R"({"dryRun":true,"sessions":[
+      {"id":"s-alpha","reason":"idle","events":3,"lastActivityAt":1700000002000},
+      {"id":"s-beta","reason":"destroyed","events":2,
+       "lastActivityAt":1700000200000}],
+      "removedSessions":0,"removedEvents":0})"));
+  // An age: everything in the fixture is years old.
+  CliResult r = Run({"prune", "--idle-before", "30d", "--dry-run"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("would remove 3 sessions (5 events); nothing "
+                               "changed (--dry-run)\n"));
+  EXPECT_EQ(Run({"export"}).out, before);
+
+  r = Run({"prune", "--destroyed-before", "1700000200001"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("removed 1 session (2 events)\n"));
+  Json ls = ParseJson(Run({"ls", "--json"}));
+  ASSERT_EQ(ls.size(), 2u);
+  EXPECT_EQ(ls[0]["id"], "s-alpha");
+  EXPECT_EQ(ls[1]["id"], "s-gamma");
+  EXPECT_EQ(Run({"events", "s-beta"}).exit_code, kNotFound);
+  // The boundary is strict: s-gamma was active at exactly 1700000300000.
+  Json pruned =
+      ParseJson(Run({"prune", "--idle-before", "1700000300000", "--json"}));
+  EXPECT_EQ(pruned["removedSessions"], 1);
+  EXPECT_EQ(pruned["removedEvents"], 3);
+  EXPECT_EQ(pruned["sessions"][0]["id"], "s-alpha");
+
+  const std::string after = Run({"export"}).out;
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"prune"},
+           {"prune", "--idle-before", "soon"},
+           {"prune", "--destroyed-before", "-5"}}) {
+    r = Run(args);
+    EXPECT_EQ(r.exit_code, kUsage) << absl::StrJoin(args, " ") << r.err;
+    EXPECT_EQ(r.out, "") << absl::StrJoin(args, " ");
+  }
+  EXPECT_EQ(Run({"export"}).out, after);
+}
+
 // Postgres needs a live server, so it runs in its own target, tagged
 // "external" (cli_postgres_test); the embedded backends run here.
 #ifdef SESSIONLOG_CLI_TEST_POSTGRES

@@ -23,6 +23,7 @@ const std::vector<const Command*>& AllCommands() {
       &kCompactCommand,
       &kForkCommand,
       &kRewindCommand,
+      &kPruneCommand,
       &kChatCommand,
   };
   // clang-format on

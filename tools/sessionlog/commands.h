@@ -25,6 +25,7 @@ extern const Command kStatsCommand;
 extern const Command kCompactCommand;
 extern const Command kForkCommand;
 extern const Command kRewindCommand;
+extern const Command kPruneCommand;
 extern const Command kChatCommand;
 
 }  // namespace cli
