@@ -16,9 +16,10 @@
 //  * Retention keeps each session's newest max_events_per_session events by
 //    event_index. An insert below the retained window is accepted and is
 //    immediately trimmed.
-//  * Eviction happens only in UpdateSession: when there are more than
-//    max_sessions records, those first in (created_at, id) order are removed
-//    with all of their events; the record just written may be one of them.
+//  * Eviction happens only in UpdateSession and ForkSession (which writes a
+//    record too): when there are more than max_sessions records, those first
+//    in (created_at, id) order are removed with all of their events; the
+//    record just written may be one of them.
 //  * Events under a session id that has no record are accepted and listable.
 //    They do not count toward max_sessions.
 //  * Every input is validated first; invalid input is InvalidArgument naming
