@@ -6,8 +6,10 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "tests/conformance/driver_conformance.h"
 
@@ -316,6 +318,41 @@ TEST_P(DriverConformanceTest, ForkAndRewindSurviveReopen) {
   SL_ASSERT_OK_AND_ASSIGN(events, ListAllEvents(driver(), "source"));
   EXPECT_THAT(IndicesOf(events), ElementsAre(3, 4, 5));
   EXPECT_EQ(events.back(), five);
+}
+
+// A fork is a snapshot: while another thread appends to the source, each
+// fork holds exactly the source's events up to its index, none missing.
+TEST_P(DriverConformanceTest, ForksAreSnapshotsWhileAppendsGoOn) {
+  constexpr int64_t kAppends = 150;
+  constexpr int kForks = 12;
+  ASSERT_NO_FATAL_FAILURE(WriteSession(driver(), MakeSession("source", 1), 1));
+  std::thread appender([&] {
+    for (int64_t i = 2; i <= kAppends; ++i) {
+      SL_EXPECT_OK(driver().InsertEvent(MakeEvent("source", i)));
+    }
+  });
+  std::vector<int64_t> through(kForks);
+  for (int f = 0; f < kForks; ++f) {
+    // Indexes only grow meanwhile, so the highest read here is still there.
+    absl::StatusOr<std::optional<int64_t>> highest =
+        driver().HighestEventIndex("source");
+    SL_EXPECT_OK(highest);
+    through[f] = highest.ok() ? highest->value_or(1) : 1;
+    SL_EXPECT_OK(
+        driver().ForkSession("source", absl::StrCat("fork-", f), through[f]));
+  }
+  appender.join();
+
+  std::vector<SessionEvent> source;
+  SL_ASSERT_OK_AND_ASSIGN(source, ListAllEvents(driver(), "source"));
+  ASSERT_EQ(source.size(), static_cast<size_t>(kAppends));
+  for (int f = 0; f < kForks; ++f) {
+    const std::string id = absl::StrCat("fork-", f);
+    std::vector<SessionEvent> fork;
+    SL_ASSERT_OK_AND_ASSIGN(fork, ListAllEvents(driver(), id));
+    EXPECT_EQ(fork.size(), static_cast<size_t>(through[f])) << id;
+    ExpectForkedEvents(source, fork, id);
+  }
 }
 
 }  // namespace
