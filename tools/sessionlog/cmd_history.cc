@@ -2,12 +2,12 @@
 // driver's ForkSession and RewindSession, with a line saying what changed.
 
 #include <cstdint>
-#include <optional>
 #include <string>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "tools/sessionlog/command.h"
+#include "tools/sessionlog/walk.h"
 
 namespace sessionlog {
 namespace cli {
@@ -35,24 +35,6 @@ absl::Status FromDriver(const absl::Status& s, absl::string_view flag) {
   return s;
 }
 
-// How many events of `id` have an index above `after` (all: nullopt).
-absl::StatusOr<int64_t> CountEvents(SessionPersistDriver& store,
-                                    absl::string_view id,
-                                    std::optional<int64_t> after) {
-  int64_t count = 0;
-  EventWalkOptions walk;
-  walk.after_index = after;
-  absl::Status s = ForEachEvent(
-      store, id,
-      [&](const SessionEvent&) {
-        ++count;
-        return absl::OkStatus();
-      },
-      walk);
-  if (!s.ok()) return s;
-  return count;
-}
-
 absl::Status RunFork(Context& ctx) {
   const std::string& source = ctx.arg(0);
   const std::string& fork = ctx.arg(1);
@@ -67,19 +49,20 @@ absl::Status RunFork(Context& ctx) {
   if (!record.ok() && !absl::IsNotFound(record.status())) {
     return record.status();
   }
-  absl::StatusOr<int64_t> copied = CountEvents(store, fork, std::nullopt);
-  if (!copied.ok()) return copied.status();
+  absl::StatusOr<EventSummary> events = SummarizeEvents(store, fork);
+  if (!events.ok()) return events.status();
+  const int64_t copied = events->count;
 
   OrderedJson json;
   json["source"] = source;
   json["id"] = fork;
   json["throughIndex"] = *through;
-  json["events"] = *copied;
+  json["events"] = copied;
   json["evicted"] = !record.ok();
   std::string human =
       absl::StrCat("forked ", Printable(source), " through event ", *through,
-                   " into ", Printable(fork), ": ", *copied, " event",
-                   *copied == 1 ? "" : "s", " copied\n");
+                   " into ", Printable(fork), ": ", copied, " event",
+                   copied == 1 ? "" : "s", " copied\n");
   if (!record.ok()) {
     absl::StrAppend(&human, Printable(fork),
                     " was evicted at once: the store holds its maximum "
@@ -94,26 +77,28 @@ absl::Status RunRewind(Context& ctx) {
   absl::StatusOr<int64_t> to = RequiredIndex(ctx, "to");
   if (!to.ok()) return to.status();
   SessionPersistDriver& store = ctx.store();
-  // Counted first, for the confirmation: this process holds the store for
-  // writing, so nothing else changes the session in between (rocksdb,
-  // sqlite); on a shared server the count is what was there just before.
-  absl::StatusOr<int64_t> dropped = CountEvents(store, id, *to);
-  if (!dropped.ok()) return dropped.status();
+  // Counted before and after, for the confirmation: this process holds the
+  // store for writing, so nothing else changes the session in between
+  // (rocksdb, sqlite); on a shared server the counts are what was there just
+  // before and just after.
+  absl::StatusOr<EventSummary> before = SummarizeEvents(store, id);
+  if (!before.ok()) return before.status();
   if (absl::Status s = store.RewindSession(id, *to); !s.ok()) {
     return FromDriver(s, "to");
   }
-  absl::StatusOr<std::optional<int64_t>> highest = store.HighestEventIndex(id);
-  if (!highest.ok()) return highest.status();
+  absl::StatusOr<EventSummary> after = SummarizeEvents(store, id);
+  if (!after.ok()) return after.status();
+  const int64_t dropped = before->count - after->count;
 
   OrderedJson json;
   json["id"] = id;
   json["throughIndex"] = *to;
-  json["dropped"] = *dropped;
-  json["highestIndex"] =
-      highest->has_value() ? OrderedJson(**highest) : OrderedJson(nullptr);
+  json["dropped"] = dropped;
+  json["highestIndex"] = after->last_index ? OrderedJson(*after->last_index)
+                                           : OrderedJson(nullptr);
   std::string human =
-      absl::StrCat("rewound ", Printable(id), " to event ", *to, ": ", *dropped,
-                   " event", *dropped == 1 ? "" : "s", " dropped\n");
+      absl::StrCat("rewound ", Printable(id), " to event ", *to, ": ", dropped,
+                   " event", dropped == 1 ? "" : "s", " dropped\n");
   ctx.Print(json, human);
   return absl::OkStatus();
 }
