@@ -2,8 +2,10 @@
 
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "api/internal/cursor.h"
+#include "api/internal/uuid.h"
 #include "api/internal/validation.h"
 
 namespace sessionlog {
@@ -110,6 +112,94 @@ absl::StatusOr<std::optional<int64_t>> SessionPersistDriver::HighestEventIndex(
 absl::Status SessionPersistDriver::DeleteSession(absl::string_view id) {
   if (absl::Status s = ValidateId("id", id); !s.ok()) return s;
   return DoDeleteSession(id);
+}
+
+namespace {
+
+absl::Status ValidateThroughIndex(int64_t through_index) {
+  if (through_index < 0 || through_index > kMaxSafeInteger) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("through_index: must be in [0, ", kMaxSafeInteger,
+                     "], got ", through_index));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status SessionPersistDriver::ForkSession(absl::string_view source_id,
+                                               absl::string_view new_id,
+                                               int64_t through_index) {
+  if (absl::Status s = ValidateId("source_id", source_id); !s.ok()) return s;
+  if (absl::Status s = ValidateId("new_id", new_id); !s.ok()) return s;
+  if (absl::Status s = ValidateThroughIndex(through_index); !s.ok()) return s;
+  return DoForkSession(source_id, new_id, through_index);
+}
+
+absl::Status SessionPersistDriver::RewindSession(absl::string_view id,
+                                                 int64_t through_index) {
+  if (absl::Status s = ValidateId("id", id); !s.ok()) return s;
+  if (absl::Status s = ValidateThroughIndex(through_index); !s.ok()) return s;
+  return DoRewindSession(id, through_index);
+}
+
+absl::Status SessionPersistDriver::DoForkSession(absl::string_view,
+                                                 absl::string_view, int64_t) {
+  return absl::UnimplementedError("this driver cannot fork sessions");
+}
+
+absl::Status SessionPersistDriver::DoRewindSession(absl::string_view, int64_t) {
+  return absl::UnimplementedError("this driver cannot rewind sessions");
+}
+
+SessionRecord SessionPersistDriver::ForkedRecord(const SessionRecord& source,
+                                                 absl::string_view new_id) {
+  SessionRecord fork = source;
+  fork.id = std::string(new_id);
+  fork.agent_session_id.reset();
+  return fork;
+}
+
+SessionEvent SessionPersistDriver::ForkedEvent(const SessionEvent& source,
+                                               absl::string_view new_id) {
+  SessionEvent fork = source;
+  fork.id = NewUuidV4();
+  fork.session_id = std::string(new_id);
+  return fork;
+}
+
+absl::Status SessionPersistDriver::ForkSourceNotFound(absl::string_view id) {
+  return absl::NotFoundError(absl::StrCat("source session \"",
+                                          absl::CHexEscape(id),
+                                          "\" not found; nothing forked"));
+}
+
+absl::Status SessionPersistDriver::ForkTargetExists(absl::string_view id) {
+  return absl::AlreadyExistsError(
+      absl::StrCat("session \"", absl::CHexEscape(id),
+                   "\" already exists; fork into a new id"));
+}
+
+absl::Status SessionPersistDriver::RewindSessionNotFound(absl::string_view id) {
+  return absl::NotFoundError(
+      absl::StrCat("session \"", absl::CHexEscape(id),
+                   "\" not found (no record and no events); nothing rewound"));
+}
+
+absl::Status SessionPersistDriver::CheckThroughIndex(
+    absl::string_view id, std::optional<int64_t> highest,
+    int64_t through_index) {
+  if (!highest) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("through_index: session \"", absl::CHexEscape(id),
+                     "\" has no events, so there is nothing to keep"));
+  }
+  if (through_index > *highest) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "through_index: ", through_index, " is past the highest event index ",
+        *highest, " of session \"", absl::CHexEscape(id), "\""));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<DriverStats> SessionPersistDriver::Stats() { return DoStats(); }

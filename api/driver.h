@@ -16,9 +16,10 @@
 //  * Retention keeps each session's newest max_events_per_session events by
 //    event_index. An insert below the retained window is accepted and is
 //    immediately trimmed.
-//  * Eviction happens only in UpdateSession: when there are more than
-//    max_sessions records, those first in (created_at, id) order are removed
-//    with all of their events; the record just written may be one of them.
+//  * Eviction happens only in UpdateSession and ForkSession (which writes a
+//    record too): when there are more than max_sessions records, those first
+//    in (created_at, id) order are removed with all of their events; the
+//    record just written may be one of them.
 //  * Events under a session id that has no record are accepted and listable.
 //    They do not count toward max_sessions.
 //  * Every input is validated first; invalid input is InvalidArgument naming
@@ -102,6 +103,41 @@ class SessionPersistDriver {
   // that has no record). Deleting what does not exist is OK.
   absl::Status DeleteSession(absl::string_view id);
 
+  // ---- History: fork and rewind ----
+
+  // Creates session `new_id` as a copy of session `source_id` up to and
+  // including event index `through_index`. The new record is the source's
+  // with id `new_id` and no agent_session_id: no agent runs the fork, and
+  // restoring it replays its history into a new agent session. Its events
+  // are the source's retained events with index <= through_index, with the
+  // same indexes, payloads and other fields, each with a new event id. The
+  // source is not changed.
+  //
+  // Atomic: on any error nothing is written. Then evicts past max_sessions
+  // as UpdateSession does (the fork takes the source's created_at, so it may
+  // be evicted itself, or evict its source). The fork's events are within the
+  // source's retained window, so max_events_per_session trims none of them
+  // unless the store is opened with a smaller limit than it was written with.
+  //
+  // Errors, with nothing changed: NotFound if `source_id` has no record;
+  // AlreadyExists if `new_id` has a record or events (also new_id ==
+  // source_id); InvalidArgument for an invalid id, a negative through_index,
+  // or one above the source's highest event index (so a source without
+  // events cannot be forked).
+  absl::Status ForkSession(absl::string_view source_id,
+                           absl::string_view new_id, int64_t through_index);
+
+  // Drops every event of session `id` with index > through_index, atomically
+  // and durably per options().durability; the record and the kept events are
+  // not changed. Later appends continue from through_index + 1: an index
+  // above through_index is free again. Rewinding to the highest index is OK
+  // and changes nothing.
+  //
+  // Errors, with nothing changed: NotFound if `id` has neither a record nor
+  // events; InvalidArgument for an invalid id, a negative through_index, or
+  // one above the session's highest event index.
+  absl::Status RewindSession(absl::string_view id, int64_t through_index);
+
   // Counts of what the store holds now, and its size on disk (see
   // DriverStats for which figures are exact). Cheap: never a scan of the
   // events on backends that keep counts; an estimate where counting would
@@ -177,6 +213,19 @@ class SessionPersistDriver {
       absl::string_view session_id) = 0;
   // Removes the record and every event of `id`; OK when there is nothing.
   virtual absl::Status DoDeleteSession(absl::string_view id) = 0;
+  // Forks as ForkSession says, in one atomic write, checking what the store
+  // holds inside that write's isolation (the errors: ForkSourceNotFound,
+  // ForkTargetExists, CheckThroughIndex below). Builds the fork with
+  // ForkedRecord and ForkedEvent. Every backend of this repository has it
+  // (the conformance suite checks); the default, for test doubles, is
+  // Unimplemented.
+  virtual absl::Status DoForkSession(absl::string_view source_id,
+                                     absl::string_view new_id,
+                                     int64_t through_index);
+  // Rewinds as RewindSession says, atomically (the errors:
+  // RewindSessionNotFound, CheckThroughIndex). Default as DoForkSession's.
+  virtual absl::Status DoRewindSession(absl::string_view id,
+                                       int64_t through_index);
   virtual absl::StatusOr<DriverStats> DoStats() = 0;
   // Makes every acknowledged write survive a power cut.
   virtual absl::Status DoFlush() = 0;
@@ -184,6 +233,27 @@ class SessionPersistDriver {
   // the defaults suit a backend with nothing to check or reclaim.
   virtual absl::Status DoCheckIntegrity() { return absl::OkStatus(); }
   virtual absl::Status DoCompact() { return absl::OkStatus(); }
+
+  // What every backend's fork and rewind share, so that all of them build the
+  // same fork and refuse with the same messages.
+
+  // The fork's record: `source` with id `new_id` and no agent session.
+  static SessionRecord ForkedRecord(const SessionRecord& source,
+                                    absl::string_view new_id);
+  // The fork's copy of `source`: under `new_id`, with a new event id.
+  static SessionEvent ForkedEvent(const SessionEvent& source,
+                                  absl::string_view new_id);
+  // NotFound for fork source `id`, which has no record.
+  static absl::Status ForkSourceNotFound(absl::string_view id);
+  // AlreadyExists for fork target `id`, which has a record or events.
+  static absl::Status ForkTargetExists(absl::string_view id);
+  // NotFound for rewound session `id`, which has no record and no events.
+  static absl::Status RewindSessionNotFound(absl::string_view id);
+  // OK when `through_index` is at or below `highest`, the highest event index
+  // of session `id` (nullopt: no events); else InvalidArgument.
+  static absl::Status CheckThroughIndex(absl::string_view id,
+                                        std::optional<int64_t> highest,
+                                        int64_t through_index);
 
  private:
   static DriverOptions WithDefaultLimits(DriverOptions options) {

@@ -1,15 +1,9 @@
-// Random (version 4) UUIDs, for connection and event ids, as the SDK uses.
+// The client's ids are the drivers' (api/internal/uuid.h); this header keeps
+// the client's includes as they were.
 
 #ifndef SESSIONLOG_API_CLIENT_UUID_H_
 #define SESSIONLOG_API_CLIENT_UUID_H_
 
-#include <string>
-
-namespace sessionlog {
-
-// "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", lowercase. Thread-safe.
-std::string NewUuidV4();
-
-}  // namespace sessionlog
+#include "api/internal/uuid.h"
 
 #endif  // SESSIONLOG_API_CLIENT_UUID_H_

@@ -50,6 +50,13 @@ class MemoryDriver final : public SessionPersistDriver {
 
   absl::Status DoUpdateSession(const SessionRecord& record) override {
     std::lock_guard<std::shared_mutex> lock(mu_);
+    PutRecord(record);
+    return absl::OkStatus();
+  }
+
+  // Inserts or replaces `record`, then evicts past max_sessions. Caller holds
+  // mu_ exclusively.
+  void PutRecord(const SessionRecord& record) {
     auto [it, inserted] = sessions_.try_emplace(record.id, record);
     if (!inserted) {
       by_age_.erase({it->second.created_at, it->second.id});
@@ -64,7 +71,21 @@ class MemoryDriver final : public SessionPersistDriver {
       sessions_.erase(victim);
       events_.erase(victim);
     }
-    return absl::OkStatus();
+  }
+
+  // Drops the oldest events of `log` past max_events_per_session.
+  void Trim(EventLog& log) {
+    const int64_t max_events = options().max_events_per_session;
+    while (max_events != kNoLimit &&
+           static_cast<int64_t>(log.size()) > max_events) {
+      log.erase(log.begin());
+    }
+  }
+
+  // Whether session `id` has events. Caller holds mu_.
+  bool HasEvents(absl::string_view id) const {
+    auto log = events_.find(id);
+    return log != events_.end() && !log->second.empty();
   }
 
   absl::StatusOr<std::vector<SessionEvent>> DoListEvents(
@@ -108,14 +129,10 @@ class MemoryDriver final : public SessionPersistDriver {
       }
       in_batch.try_emplace({event.session_id, event.event_index}, &event);
     }
-    const int64_t max_events = options().max_events_per_session;
     for (const SessionEvent& event : events) {
       EventLog& log = events_[event.session_id];
       log.try_emplace(event.event_index, event);
-      while (max_events != kNoLimit &&
-             static_cast<int64_t>(log.size()) > max_events) {
-        log.erase(log.begin());
-      }
+      Trim(log);
     }
     return absl::OkStatus();
   }
@@ -150,6 +167,56 @@ class MemoryDriver final : public SessionPersistDriver {
       sessions_.erase(it);
     }
     events_.erase(id);
+    return absl::OkStatus();
+  }
+
+  absl::Status DoForkSession(absl::string_view source_id,
+                             absl::string_view new_id,
+                             int64_t through_index) override {
+    std::lock_guard<std::shared_mutex> lock(mu_);
+    auto source = sessions_.find(source_id);
+    if (source == sessions_.end()) return ForkSourceNotFound(source_id);
+    if (sessions_.contains(new_id) || HasEvents(new_id)) {
+      return ForkTargetExists(new_id);
+    }
+    const EventLog* source_log = nullptr;
+    std::optional<int64_t> highest;
+    if (auto log = events_.find(source_id);
+        log != events_.end() && !log->second.empty()) {
+      source_log = &log->second;
+      highest = log->second.rbegin()->first;
+    }
+    if (absl::Status s = CheckThroughIndex(source_id, highest, through_index);
+        !s.ok()) {
+      return s;
+    }
+    EventLog fork_log;
+    for (auto it = source_log->begin();
+         it != source_log->end() && it->first <= through_index; ++it) {
+      fork_log.emplace(it->first, ForkedEvent(it->second, new_id));
+    }
+    Trim(fork_log);
+    events_.emplace(std::string(new_id), std::move(fork_log));
+    PutRecord(ForkedRecord(source->second, new_id));
+    return absl::OkStatus();
+  }
+
+  absl::Status DoRewindSession(absl::string_view id,
+                               int64_t through_index) override {
+    std::lock_guard<std::shared_mutex> lock(mu_);
+    auto log = events_.find(id);
+    std::optional<int64_t> highest;
+    if (log != events_.end() && !log->second.empty()) {
+      highest = log->second.rbegin()->first;
+    }
+    if (!highest && !sessions_.contains(id)) return RewindSessionNotFound(id);
+    // Past here the session has events: CheckThroughIndex refuses otherwise.
+    if (absl::Status s = CheckThroughIndex(id, highest, through_index);
+        !s.ok()) {
+      return s;
+    }
+    log->second.erase(log->second.upper_bound(through_index),
+                      log->second.end());
     return absl::OkStatus();
   }
 

@@ -4,6 +4,7 @@
 //   session_loading.cc   the lock table and lazy per-session loading
 //   session_records.cc   session records and eviction
 //   session_events.cc    events: appends, pages and last-N reads
+//   session_history.cc   forks and rewinds
 //   stats_and_sync.cc    stats, WAL syncs, integrity checks and compaction
 //
 // Internal to engine/rocksdb; the public entry points are in rocksdb_driver.h.
@@ -104,6 +105,11 @@ class RocksDbDriver final : public SessionPersistDriver {
   absl::StatusOr<std::optional<int64_t>> DoHighestEventIndex(
       absl::string_view session_id) override;
   absl::Status DoDeleteSession(absl::string_view id) override;
+  absl::Status DoForkSession(absl::string_view source_id,
+                             absl::string_view new_id,
+                             int64_t through_index) override;
+  absl::Status DoRewindSession(absl::string_view id,
+                               int64_t through_index) override;
   absl::StatusOr<DriverStats> DoStats() override;
   absl::Status DoFlush() override;
   absl::Status DoCheckIntegrity() override;
@@ -199,6 +205,15 @@ class RocksDbDriver final : public SessionPersistDriver {
   absl::StatusOr<std::vector<std::string>> EvictionVictims(
       const SessionRecord& record, int64_t count);
 
+  // Adds to `batch` the write of `record` (which replaces `old`), the
+  // removal of the `victims` of eviction, whose states `locked` holds, and
+  // the session count after both, `final_count`. Returns whether `record`
+  // survives its own eviction. Caller holds sessions_mu_.
+  absl::StatusOr<bool> AppendRecordWrite(
+      const SessionRecord& record, const std::optional<SessionRecord>& old,
+      const std::vector<std::string>& victims, const LockedStates& locked,
+      int64_t final_count, rocksdb::WriteBatch* batch);
+
   // Adds to `batch` the removal of session `id`'s events and handle.
   void AppendEventRemoval(
       absl::string_view id, const SessionState& state,
@@ -217,6 +232,17 @@ class RocksDbDriver final : public SessionPersistDriver {
   absl::StatusOr<std::vector<SessionEvent>> ScanEvents(
       absl::string_view session_id, std::optional<int64_t> after_index,
       int64_t count, Direction direction);
+
+  // ---- Fork and rewind (session_history.cc) ----
+
+  // Adds to `batch` the fork's copies of the retained events of `source`
+  // with index <= through_index, under a new handle for `new_id`; leaves
+  // `batch` as it was when there are none to copy.
+  absl::Status AppendForkedEvents(absl::string_view source_id,
+                                  const SessionState& source,
+                                  absl::string_view new_id,
+                                  int64_t through_index,
+                                  rocksdb::WriteBatch* batch);
 
   // ---- Syncs (stats_and_sync.cc) ----
 

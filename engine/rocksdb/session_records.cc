@@ -160,40 +160,50 @@ absl::Status RocksDbDriver::DoUpdateSession(const SessionRecord& record) {
   }
 
   rocksdb::WriteBatch batch;
-  bool record_survives = true;
-  for (const std::string& id : victims) {
-    if (id == record.id) {
-      record_survives = false;
-      if (old->has_value()) {
-        batch.Delete(cf_[kSessions], id);
-        batch.Delete(cf_[kByAge], keys::AgeKey((*old)->created_at, id));
-      }
-    } else {
-      absl::StatusOr<std::optional<SessionRecord>> victim = ReadRecord(id);
-      if (!victim.ok()) return victim.status();
-      batch.Delete(cf_[kSessions], id);
-      if (victim->has_value()) {
-        batch.Delete(cf_[kByAge], keys::AgeKey((*victim)->created_at, id));
-      }
-    }
-    AppendEventRemoval(id, *locked.Get(id), &batch);
-  }
-  if (record_survives) {
-    std::string value;
-    EncodeSessionRecord(record, &value);
-    batch.Put(cf_[kSessions], record.id, value);
-    if (old->has_value() && (*old)->created_at != record.created_at) {
-      batch.Delete(cf_[kByAge], keys::AgeKey((*old)->created_at, record.id));
-    }
-    batch.Put(cf_[kByAge], keys::AgeKey(record.created_at, record.id), "");
-  }
   const int64_t final_count = count - static_cast<int64_t>(victims.size());
-  batch.Put(cf_[kMeta], keys::kSessionCountKey,
-            keys::EncodeFixed64(static_cast<uint64_t>(final_count)));
+  absl::StatusOr<bool> survives =
+      AppendRecordWrite(record, *old, victims, locked, final_count, &batch);
+  if (!survives.ok()) return survives.status();
   if (absl::Status s = Write(&batch); !s.ok()) return s;
   session_count_ = final_count;
   ForgetSessions(victims, locked);
   return absl::OkStatus();
+}
+
+absl::StatusOr<bool> RocksDbDriver::AppendRecordWrite(
+    const SessionRecord& record, const std::optional<SessionRecord>& old,
+    const std::vector<std::string>& victims, const LockedStates& locked,
+    int64_t final_count, rocksdb::WriteBatch* batch) {
+  bool record_survives = true;
+  for (const std::string& id : victims) {
+    if (id == record.id) {
+      record_survives = false;
+      if (old.has_value()) {
+        batch->Delete(cf_[kSessions], id);
+        batch->Delete(cf_[kByAge], keys::AgeKey(old->created_at, id));
+      }
+    } else {
+      absl::StatusOr<std::optional<SessionRecord>> victim = ReadRecord(id);
+      if (!victim.ok()) return victim.status();
+      batch->Delete(cf_[kSessions], id);
+      if (victim->has_value()) {
+        batch->Delete(cf_[kByAge], keys::AgeKey((*victim)->created_at, id));
+      }
+    }
+    AppendEventRemoval(id, *locked.Get(id), batch);
+  }
+  if (record_survives) {
+    std::string value;
+    EncodeSessionRecord(record, &value);
+    batch->Put(cf_[kSessions], record.id, value);
+    if (old.has_value() && old->created_at != record.created_at) {
+      batch->Delete(cf_[kByAge], keys::AgeKey(old->created_at, record.id));
+    }
+    batch->Put(cf_[kByAge], keys::AgeKey(record.created_at, record.id), "");
+  }
+  batch->Put(cf_[kMeta], keys::kSessionCountKey,
+             keys::EncodeFixed64(static_cast<uint64_t>(final_count)));
+  return record_survives;
 }
 
 absl::Status RocksDbDriver::DoDeleteSession(absl::string_view id) {

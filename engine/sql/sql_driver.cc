@@ -224,14 +224,107 @@ class SqlDriver final : public SessionPersistDriver {
 
   absl::StatusOr<std::optional<int64_t>> DoHighestEventIndex(
       absl::string_view session_id) override {
-    std::vector<SqlRow> rows;
+    absl::StatusOr<std::optional<int64_t>> highest;
     absl::Status s = Transact(Mode::kRead, [&](SqlTransaction& txn) {
-      rows.clear();
-      return txn.Run(Stmt::kHighestIndex, {Text(session_id)}, &rows).status();
+      highest = Highest(txn, session_id);
+      return highest.status();
     });
     if (!s.ok()) return s;
-    if (rows.empty()) return std::nullopt;
-    return IntColumn(rows[0], 0);
+    return highest;
+  }
+
+  // In one write transaction that holds the store lock exclusively, as
+  // record writes do: the checks, the record, the copies of the events (page
+  // by page, so that a long session is never read at once), and the limits.
+  absl::Status DoForkSession(absl::string_view source_id,
+                             absl::string_view new_id,
+                             int64_t through_index) override {
+    return Transact(Mode::kWrite, [&](SqlTransaction& txn) -> absl::Status {
+      absl::StatusOr<int64_t> locked =
+          txn.Run(Stmt::kLockStore, {StoreKey()}, nullptr);
+      if (!locked.ok()) return locked.status();
+      absl::StatusOr<std::optional<SessionRecord>> source =
+          Record(txn, source_id);
+      if (!source.ok()) return source.status();
+      if (!source->has_value()) return ForkSourceNotFound(source_id);
+      absl::StatusOr<std::optional<SessionRecord>> target = Record(txn, new_id);
+      if (!target.ok()) return target.status();
+      absl::StatusOr<std::optional<int64_t>> target_highest =
+          Highest(txn, new_id);
+      if (!target_highest.ok()) return target_highest.status();
+      if (target->has_value() || target_highest->has_value()) {
+        return ForkTargetExists(new_id);
+      }
+      absl::StatusOr<std::optional<int64_t>> highest = Highest(txn, source_id);
+      if (!highest.ok()) return highest.status();
+      if (absl::Status s =
+              CheckThroughIndex(source_id, *highest, through_index);
+          !s.ok()) {
+        return s;
+      }
+      absl::StatusOr<int64_t> upserted =
+          txn.Run(Stmt::kUpsertSession,
+                  SessionParams(ForkedRecord(**source, new_id)), nullptr);
+      if (!upserted.ok()) return Context(upserted.status(), "session", new_id);
+      int64_t after = kBeforeAll;
+      bool more = true;
+      while (more) {
+        std::vector<SqlRow> rows;
+        absl::StatusOr<int64_t> q = txn.Run(
+            Stmt::kListEvents, {Text(source_id), after, kMaxPageLimit}, &rows);
+        if (!q.ok()) return q.status();
+        more = static_cast<int64_t>(rows.size()) == kMaxPageLimit;
+        for (const SqlRow& row : rows) {
+          absl::StatusOr<SessionEvent> event = EventFromRow(row);
+          if (!event.ok()) return event.status();
+          if (event->event_index > through_index) {
+            more = false;
+            break;
+          }
+          after = event->event_index;
+          if (absl::Status s = InsertOne(txn, ForkedEvent(*event, new_id));
+              !s.ok()) {
+            return s;
+          }
+        }
+      }
+      if (options().max_events_per_session != kNoLimit) {
+        if (absl::Status s = Trim(txn, new_id); !s.ok()) return s;
+      }
+      if (options().max_sessions == kNoLimit) return absl::OkStatus();
+      for (Stmt evict : {Stmt::kEvictEvents, Stmt::kEvictSessions}) {
+        absl::StatusOr<int64_t> n =
+            txn.Run(evict, {options().max_sessions}, nullptr);
+        if (!n.ok()) return n.status();
+      }
+      return absl::OkStatus();
+    });
+  }
+
+  // Locks as appends do (the store shared, the session exclusive), so that
+  // it is ordered with the session's appends, deletes and evictions.
+  absl::Status DoRewindSession(absl::string_view id,
+                               int64_t through_index) override {
+    return Transact(Mode::kWrite, [&](SqlTransaction& txn) -> absl::Status {
+      absl::StatusOr<int64_t> locked =
+          txn.Run(Stmt::kLockStoreSharedAndKey,
+                  {StoreKey(), LockKey(schema_, id)}, nullptr);
+      if (!locked.ok()) return locked.status();
+      absl::StatusOr<std::optional<int64_t>> highest = Highest(txn, id);
+      if (!highest.ok()) return highest.status();
+      if (!highest->has_value()) {
+        absl::StatusOr<std::optional<SessionRecord>> record = Record(txn, id);
+        if (!record.ok()) return record.status();
+        if (!record->has_value()) return RewindSessionNotFound(id);
+      }
+      if (absl::Status s = CheckThroughIndex(id, *highest, through_index);
+          !s.ok()) {
+        return s;
+      }
+      return txn
+          .Run(Stmt::kDeleteEventsAfter, {Text(id), through_index}, nullptr)
+          .status();
+    });
   }
 
   absl::Status DoDeleteSession(absl::string_view id) override {
@@ -376,6 +469,27 @@ class SqlDriver final : public SessionPersistDriver {
                        "\": its alias id is taken, though its slot is free"));
     }
     return absl::OkStatus();
+  }
+
+  // The highest event index of a session, or nullopt when it has none.
+  static absl::StatusOr<std::optional<int64_t>> Highest(
+      SqlTransaction& txn, absl::string_view session_id) {
+    std::vector<SqlRow> rows;
+    absl::StatusOr<int64_t> q =
+        txn.Run(Stmt::kHighestIndex, {Text(session_id)}, &rows);
+    if (!q.ok()) return q.status();
+    if (rows.empty()) return std::nullopt;
+    return IntColumn(rows[0], 0);
+  }
+
+  // The record of `id`, or nullopt.
+  static absl::StatusOr<std::optional<SessionRecord>> Record(
+      SqlTransaction& txn, absl::string_view id) {
+    std::vector<SqlRow> rows;
+    absl::StatusOr<int64_t> q = txn.Run(Stmt::kGetSession, {Text(id)}, &rows);
+    if (!q.ok()) return q.status();
+    if (rows.empty()) return std::nullopt;
+    return SessionFromRow(rows[0]);
   }
 
   absl::Status Trim(SqlTransaction& txn, absl::string_view session_id) {

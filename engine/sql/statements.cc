@@ -205,6 +205,9 @@ std::string StatementText(const SqlDialect& d, Stmt stmt) {
                           " ORDER BY event_index DESC LIMIT 1 OFFSET $2)");
     case Stmt::kDeleteEvents:
       return absl::StrCat("DELETE FROM ", e, " WHERE session_id = $1");
+    case Stmt::kDeleteEventsAfter:
+      return absl::StrCat("DELETE FROM ", e,
+                          " WHERE session_id = $1 AND event_index > $2");
     case Stmt::kCountEvents:
       return absl::StrCat("SELECT COUNT(*) FROM ", e);
     case Stmt::kLockStore:

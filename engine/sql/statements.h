@@ -54,14 +54,15 @@ enum class Stmt {
   kDeleteSession,  // $1 id
   kCountSessions,
   // Events.
-  kInsertEvent,   // the 7 event fields, in table order; a no-op on any
-                  // conflict (affects 0 rows)
-  kFindEvent,     // $1 session_id, $2 event_index
-  kListEvents,    // $1 session_id, $2 after_index, $3 limit
-  kLastEvents,    // $1 session_id, $2 count (newest first)
-  kHighestIndex,  // $1 session_id -> MAX(event_index) or NULL
-  kTrimEvents,    // $1 session_id, $2 keep: drop all but the newest `keep`
-  kDeleteEvents,  // $1 session_id
+  kInsertEvent,        // the 7 event fields, in table order; a no-op on any
+                       // conflict (affects 0 rows)
+  kFindEvent,          // $1 session_id, $2 event_index
+  kListEvents,         // $1 session_id, $2 after_index, $3 limit
+  kLastEvents,         // $1 session_id, $2 count (newest first)
+  kHighestIndex,       // $1 session_id -> MAX(event_index) or NULL
+  kTrimEvents,         // $1 session_id, $2 keep: drop all but the newest `keep`
+  kDeleteEvents,       // $1 session_id
+  kDeleteEventsAfter,  // $1 session_id, $2 event_index: the events above it
   kCountEvents,
   // Cross-process serialization of writers. Postgres: transaction-scoped
   // advisory locks ($1 a 64-bit key); empty under SQLite, whose write

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -254,6 +255,115 @@ TEST_P(CliBackendTest, CompactKeepsTheDataAndReportsSizes) {
     EXPECT_GT(json["diskBytesAfter"].get<int64_t>(), 0);
   }
   EXPECT_EQ(Run({"export"}).out, ReadFile(TestdataPath("sessions.jsonl")));
+}
+
+TEST_P(CliBackendTest, ForkCopiesAndRewindDrops) {
+  ImportFixture();
+  CliResult r = Run({"fork", "s-alpha", "s-alpha-2", "--through", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "forked s-alpha through event 2 into s-alpha-2: 2 events "
+            "copied\n");
+  Json events = ParseJson(Run({"events", "s-alpha-2", "--json"}));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1]["eventIndex"], 2);
+  EXPECT_EQ(events[1]["sessionId"], "s-alpha-2");
+  EXPECT_NE(events[1]["id"], "e-a2");
+  Json show = ParseJson(Run({"show", "s-alpha-2", "--json"}));
+  EXPECT_FALSE(show["session"].contains("agentSessionId")) << show;
+  EXPECT_EQ(show["session"]["agent"], "claude");
+
+  Json rewound = ParseJson(Run({"rewind", "s-alpha", "--to", "1", "--json"}));
+  EXPECT_EQ(rewound, Json::parse(R"({"id":"s-alpha","throughIndex":1,
+      "dropped":2,"highestIndex":1})"));
+  events = ParseJson(Run({"events", "s-alpha", "--json"}));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["id"], "e-a1");
+  r = Run({"rewind", "s-beta", "--to", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "rewound s-beta to event 2: 0 events dropped\n");
+}
+
+TEST_P(CliBackendTest, BadForksAndRewindsChangeNothing) {
+  ImportFixture();
+  const std::string before = Run({"export"}).out;
+  struct Case {
+    std::vector<std::string> args;
+    int exit_code;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"fork", "s-alpha", "s-beta", "--through", "1"}, 1, "already exists"},
+      {{"fork", "nope", "new", "--through", "1"}, kNotFound, "not found"},
+      {{"fork", "s-alpha", "new", "--through", "4"},
+       kUsage,
+       "--through: 4 is past the highest event index 3"},
+      {{"fork", "s-alpha", "new"}, kUsage, "--through N is required"},
+      {{"fork", "s-alpha", "new", "--through", "-1"}, kUsage, "--through"},
+      {{"rewind", "nope", "--to", "0"}, kNotFound, "not found"},
+      {{"rewind", "s-alpha", "--to", "9"},
+       kUsage,
+       "--to: 9 is past the highest event index 3"},
+      {{"rewind", "s-gamma", "--to", "0"}, kUsage, "has no events"},
+      {{"rewind", "s-alpha"}, kUsage, "--to N is required"},
+  };
+  for (const Case& c : cases) {
+    CliResult r = Run(c.args);
+    EXPECT_EQ(r.exit_code, c.exit_code) << absl::StrJoin(c.args, " ") << "\n"
+                                        << r.err;
+    EXPECT_THAT(r.err, HasSubstr(c.message)) << absl::StrJoin(c.args, " ");
+    EXPECT_EQ(r.out, "") << absl::StrJoin(c.args, " ");
+  }
+  EXPECT_EQ(Run({"export"}).out, before);
+}
+
+TEST_P(CliBackendTest, PruneRemovesDestroyedAndIdleSessions) {
+  ImportFixture();
+  const std::string before = Run({"export"}).out;
+  // s-beta was destroyed at 1700000200000; s-alpha was last active at
+  // 1700000002000 (2023-11-14T22:13:22Z); s-gamma was created at
+  // 1700000300000 and has no events.
+  Json dry = ParseJson(
+      Run({"prune", "--destroyed-before", "1700000200001", "--idle-before",
+           "2023-11-14T22:13:23Z", "--dry-run", "--json"}));
+  EXPECT_EQ(dry, Json::parse(R"({"dryRun":true,"sessions":[
+      {"id":"s-alpha","reason":"idle","events":3,"lastActivityAt":1700000002000},
+      {"id":"s-beta","reason":"destroyed","events":2,
+       "lastActivityAt":1700000200000}],
+      "removedSessions":0,"removedEvents":0})"));
+  // An age: everything in the fixture is years old.
+  CliResult r = Run({"prune", "--idle-before", "30d", "--dry-run"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("would remove 3 sessions (5 events); nothing "
+                               "changed (--dry-run)\n"));
+  EXPECT_EQ(Run({"export"}).out, before);
+
+  r = Run({"prune", "--destroyed-before", "1700000200001"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("removed 1 session (2 events)\n"));
+  Json ls = ParseJson(Run({"ls", "--json"}));
+  ASSERT_EQ(ls.size(), 2u);
+  EXPECT_EQ(ls[0]["id"], "s-alpha");
+  EXPECT_EQ(ls[1]["id"], "s-gamma");
+  EXPECT_EQ(Run({"events", "s-beta"}).exit_code, kNotFound);
+  // The boundary is strict: s-gamma was active at exactly 1700000300000.
+  Json pruned =
+      ParseJson(Run({"prune", "--idle-before", "1700000300000", "--json"}));
+  EXPECT_EQ(pruned["removedSessions"], 1);
+  EXPECT_EQ(pruned["removedEvents"], 3);
+  EXPECT_EQ(pruned["sessions"][0]["id"], "s-alpha");
+
+  const std::string after = Run({"export"}).out;
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"prune"},
+           {"prune", "--idle-before", "soon"},
+           {"prune", "--destroyed-before", "-5"}}) {
+    r = Run(args);
+    EXPECT_EQ(r.exit_code, kUsage) << absl::StrJoin(args, " ") << r.err;
+    EXPECT_EQ(r.out, "") << absl::StrJoin(args, " ");
+  }
+  EXPECT_EQ(Run({"export"}).out, after);
 }
 
 // Postgres needs a live server, so it runs in its own target, tagged

@@ -2,8 +2,8 @@
 // SessionPersistDriver backend must pass. It checks the whole contract of
 // api/driver.h and api/options.h: ordering, keyset paging, limits and
 // eviction, idempotency, validation, the extras, persistence across reopen,
-// read-only opens, create_if_missing, kFsync with Flush, Compact, concurrent
-// writers and the stress run.
+// read-only opens, create_if_missing, kFsync with Flush, Compact, fork and
+// rewind, concurrent writers and the stress run.
 //
 // Running it against a backend takes a harness and one line. For example, in
 // tests/conformance/sqlite_conformance_test.cc:

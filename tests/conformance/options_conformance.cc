@@ -56,6 +56,10 @@ void ExpectEveryWriteRefused(SessionPersistDriver& driver) {
   EXPECT_EQ(driver.DeleteSession("a").code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(driver.Compact().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(driver.ForkSession("a", "fork", 1).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(driver.RewindSession("a", 1).code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_P(DriverConformanceTest, LimitFromStoreOnANewStoreIsTheSdkDefault) {

@@ -7,7 +7,11 @@
 // The negative control writes raw RocksDB without a WAL in the same harness
 // and must lose acknowledged writes: it proves the harness can see loss.
 //
-// CRASH_CYCLES overrides the number of cycles per mode (default 300).
+// The rewind cycles do the same to a session that is appended to and rewound
+// (rewind_workload.h).
+//
+// CRASH_CYCLES overrides the number of cycles per mode (default 300; the
+// rewind cycles run a third as many).
 
 #include <fcntl.h>
 #include <poll.h>
@@ -16,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -29,6 +34,7 @@
 #include "engine/rocksdb/rocksdb_driver.h"
 #include "gtest/gtest.h"
 #include "tests/crash/control_store.h"
+#include "tests/crash/rewind_workload.h"
 #include "tests/durability/workload.h"
 #include "tests/testing/temp_dir.h"
 
@@ -158,6 +164,50 @@ INSTANTIATE_TEST_SUITE_P(Durability, CrashTest,
                                       ? "Fsync"
                                       : "ProcessCrash";
                          });
+
+// Rewinds under kill -9: the reopened session is what the operations
+// reported done made of it, or that and the one in flight; never events that
+// a rewind or the limit dropped, and never a half-done rewind.
+TEST_P(CrashTest, KillNineDuringRewindsLeavesWholeOperations) {
+  const Durability durability = GetParam();
+  const std::string mode =
+      durability == Durability::kFsync ? "rewind_fsync" : "rewind";
+  TempDir dir;
+  const std::string store = dir.Sub("store");
+  absl::BitGen rng;
+  rewind_crash::Model model;
+  int64_t rewinds = 0, in_flight_kills = 0;
+  const int cycles = std::max(1, Cycles() / 3);
+  for (int cycle = 0; cycle < cycles; ++cycle) {
+    CycleResult run = RunAndKill(mode, store, cycle, rng);
+    ASSERT_TRUE(run.killed)
+        << "cycle " << cycle << ": the writer died by itself (see its stderr)";
+    for (const Ack& ack : run.acks) {
+      model.Report({ack.kind, ack.session, ack.index});
+      if (static_cast<int64_t>(ack.kind) == rewind_crash::kRewound) {
+        ++rewinds;
+      }
+    }
+    if (model.in_flight) ++in_flight_kills;
+
+    auto driver = OpenRocksDbDriver(store, rewind_crash::Options(durability));
+    ASSERT_TRUE(driver.ok()) << "cycle " << cycle << ": " << driver.status();
+    absl::StatusOr<rewind_crash::Log> recovered = rewind_crash::Read(**driver);
+    ASSERT_TRUE(recovered.ok()) << recovered.status();
+    std::string wrong = rewind_crash::Check(model, *recovered);
+    ASSERT_EQ(wrong, "") << "cycle " << cycle;
+    model.done = *std::move(recovered);
+    model.in_flight.reset();
+  }
+  // Only worth something if kills landed among rewinds.
+  EXPECT_GT(rewinds, cycles / 4);
+  EXPECT_GT(in_flight_kills, cycles / 2);
+  std::printf(
+      "RESULT crash_test %s: %d kill -9 cycles (%lld with an operation in "
+      "flight), %lld acknowledged rewinds, 0 violations\n",
+      mode.c_str(), cycles, static_cast<long long>(in_flight_kills),
+      static_cast<long long>(rewinds));
+}
 
 TEST(CrashControlTest, WritesWithoutWalAreLostByTheSameHarness) {
   TempDir dir;

@@ -4,7 +4,11 @@
 // returned OK. The parent kills it with SIGKILL at a random moment.
 //
 //   crash_writer process_crash|fsync STORE SEED
+//   crash_writer rewind|rewind_fsync STORE SEED
 //   crash_writer control_no_wal STORE SEED
+//
+// rewind appends to one session and rewinds it (rewind_workload.h), reporting
+// each operation before and after it.
 //
 // control_no_wal is the negative control: raw RocksDB Puts with the WAL
 // disabled, which kill -9 must lose. sessionlog has no switch that turns its
@@ -16,13 +20,17 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <random>
 #include <string>
 
+#include "absl/random/random.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "engine/rocksdb/rocksdb_driver.h"
 #include "rocksdb/db.h"
 #include "tests/crash/control_store.h"
+#include "tests/crash/rewind_workload.h"
 #include "tests/durability/workload.h"
 
 namespace sessionlog {
@@ -52,6 +60,31 @@ int RunEngine(const std::string& store, Durability durability, uint64_t seed) {
     absl::Status s = writer->Step(**driver, [](const durability::Ack& ack) {
       SendAck(ack.kind, ack.session, ack.index);
     });
+    if (!s.ok()) {
+      std::fprintf(stderr, "write: %s\n", s.ToString().c_str());
+      return 1;
+    }
+  }
+}
+
+int RunRewinds(const std::string& store, Durability durability, uint64_t seed) {
+  auto driver = OpenRocksDbDriver(store, rewind_crash::Options(durability));
+  if (!driver.ok()) {
+    std::fprintf(stderr, "open: %s\n", driver.status().ToString().c_str());
+    return 1;
+  }
+  absl::StatusOr<rewind_crash::Log> log = rewind_crash::Read(**driver);
+  if (!log.ok()) {
+    std::fprintf(stderr, "read: %s\n", log.status().ToString().c_str());
+    return 1;
+  }
+  absl::BitGen rng(std::seed_seq{seed});
+  // Unique across restarts, so that a rewound event written again differs.
+  int64_t seq = absl::ToUnixMicros(absl::Now());
+  while (true) {
+    absl::Status s = rewind_crash::Step(
+        **driver, rng, seq, *log,
+        [](const rewind_crash::Op& op) { SendAck(op.kind, op.a, op.b); });
     if (!s.ok()) {
       std::fprintf(stderr, "write: %s\n", s.ToString().c_str());
       return 1;
@@ -93,6 +126,14 @@ int main(int argc, char** argv) {
   }
   if (mode == "fsync") {
     return sessionlog::RunEngine(argv[2], sessionlog::Durability::kFsync, seed);
+  }
+  if (mode == "rewind") {
+    return sessionlog::RunRewinds(argv[2],
+                                  sessionlog::Durability::kProcessCrash, seed);
+  }
+  if (mode == "rewind_fsync") {
+    return sessionlog::RunRewinds(argv[2], sessionlog::Durability::kFsync,
+                                  seed);
   }
   if (mode == "control_no_wal") return sessionlog::RunControl(argv[2]);
   std::fprintf(stderr, "unknown mode %s\n", mode.c_str());

@@ -21,6 +21,9 @@ const std::vector<const Command*>& AllCommands() {
       &kRepairCommand,
       &kStatsCommand,
       &kCompactCommand,
+      &kForkCommand,
+      &kRewindCommand,
+      &kPruneCommand,
       &kChatCommand,
   };
   // clang-format on

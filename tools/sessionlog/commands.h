@@ -23,6 +23,9 @@ extern const Command kVerifyCommand;
 extern const Command kRepairCommand;
 extern const Command kStatsCommand;
 extern const Command kCompactCommand;
+extern const Command kForkCommand;
+extern const Command kRewindCommand;
+extern const Command kPruneCommand;
 extern const Command kChatCommand;
 
 }  // namespace cli

@@ -1,4 +1,4 @@
-#include "api/client/uuid.h"
+#include "api/internal/uuid.h"
 
 #include <cstdint>
 
