@@ -120,6 +120,24 @@ absl::Status SqliteConnection::Exec(const std::string& sql) {
   return absl::OkStatus();
 }
 
+absl::Status SqliteConnection::SyncFiles() {
+  // The WAL first: commits live there until a checkpoint copies them.
+  for (int op : {SQLITE_FCNTL_JOURNAL_POINTER, SQLITE_FCNTL_FILE_POINTER}) {
+    sqlite3_file* file = nullptr;
+    int rc = sqlite3_file_control(db_, "main", op, &file);
+    if (rc != SQLITE_OK) return Error(rc, "finding the file to sync");
+    // No WAL opened yet (nothing written by this connection): nothing there.
+    if (file == nullptr || file->pMethods == nullptr) continue;
+    rc = file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+    if (rc != SQLITE_OK) {
+      return Error(rc, op == SQLITE_FCNTL_JOURNAL_POINTER
+                           ? "syncing the write-ahead log"
+                           : "syncing the database file");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<std::string>> SqliteConnection::QueryText(
     const std::string& sql) {
   sqlite3_stmt* stmt = nullptr;

@@ -37,6 +37,15 @@ class SqliteConnection final : public SqlTransaction {
   // Runs `sql` (no parameters, no result rows).
   absl::Status Exec(const std::string& sql);
 
+  // Syncs the database file and its WAL to disk through SQLite's own file
+  // handles, so that every committed transaction is durable. Never opens the
+  // files itself: on POSIX, closing any descriptor of a file drops every
+  // lock the process holds on it, SQLite's included, and another process
+  // may then checkpoint and delete a WAL still in use (corruption; see
+  // sqlite.org/howtocorrupt.html, 2.2). Not safe while another thread uses
+  // this connection.
+  absl::Status SyncFiles();
+
   // Runs `sql` and returns the first column of each row as text.
   absl::StatusOr<std::vector<std::string>> QueryText(const std::string& sql);
 

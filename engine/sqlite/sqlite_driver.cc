@@ -1,8 +1,6 @@
 #include "engine/sqlite/sqlite_driver.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -148,17 +146,12 @@ class SqliteBackend final : public SqlBackend {
 
   absl::Status Flush() override {
     // Every committed transaction is in the WAL or, once checkpointed, in the
-    // database file: syncing both makes all of them durable.
-    for (const std::string& file : {path_ + "-wal", path_}) {
-      int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) continue;  // No WAL yet: nothing to sync there.
-      int rc = ::fsync(fd);
-      ::close(fd);
-      if (rc != 0) {
-        return absl::InternalError(absl::StrCat("fsync of ", file, " failed"));
-      }
-    }
-    return absl::OkStatus();
+    // database file: syncing both makes all of them durable. Through the
+    // writer's own handles (SyncFiles says why never through a descriptor
+    // of ours). A read-only store has written nothing to make durable.
+    absl::MutexLock lock(&writer_mu_);
+    if (writer_ == nullptr) return absl::OkStatus();
+    return writer_->SyncFiles();
   }
 
   absl::Status CheckIntegrity() override {

@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -297,6 +298,44 @@ TEST(SqliteDriverTest, AWriterHeldTooLongIsUnavailable) {
   sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr);
   sqlite3_close(other);
   EXPECT_TRUE((*driver)->InsertEvent(MakeEvent("s", 1)).ok());
+}
+
+// Flush must never drop this process's SQLite locks (POSIX drops them all
+// when any descriptor of the file is closed): another process would then
+// think it is the last connection, checkpoint and delete the WAL that this
+// one still writes, and later commits would go to a deleted file.
+TEST(SqliteDriverTest, FlushKeepsTheLocksThatOtherProcessesRespect) {
+  TempDir dir;
+  const std::string path = dir.Sub("locks.db");
+  DriverOptions options;
+  options.background_sync_interval = absl::ZeroDuration();
+  options.max_events_per_session = kNoLimit;
+  auto driver = OpenSqliteDriver(path, options);
+  ASSERT_TRUE(driver.ok()) << driver.status();
+  for (int i = 1; i <= 10; ++i) {
+    ASSERT_TRUE((*driver)->InsertEvent(MakeEvent("s", i)).ok());
+  }
+  ASSERT_TRUE((*driver)->Flush().ok());
+  // Another process opens the store and closes it again.
+  const int rc =
+      std::system(absl::StrCat("sqlite3 '", path,
+                               "' 'SELECT count(*) FROM events;' >/dev/null")
+                      .c_str());
+  ASSERT_EQ(rc, 0) << "the sqlite3 command (tools/scripts/install-deps.sh "
+                      "installs it) failed";
+  EXPECT_TRUE(std::filesystem::exists(path + "-wal"))
+      << "the other process deleted the WAL of a store still open here";
+  for (int i = 11; i <= 20; ++i) {
+    ASSERT_TRUE((*driver)->InsertEvent(MakeEvent("s", i)).ok());
+  }
+  ASSERT_TRUE((*driver)->Flush().ok());
+  driver->reset();
+  auto reopened = OpenSqliteDriver(path, options);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  auto events = (*reopened)->LastEvents("s", 100);
+  ASSERT_TRUE(events.ok()) << events.status();
+  EXPECT_EQ(events->size(), 20u);
+  EXPECT_TRUE((*reopened)->CheckIntegrity().ok());
 }
 
 TEST(SqliteDriverTest, TwoConnectionsShareOneFile) {
