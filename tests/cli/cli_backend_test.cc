@@ -284,6 +284,27 @@ TEST_P(CliBackendTest, ForkCopiesAndRewindDrops) {
   EXPECT_EQ(r.out, "rewound s-beta to event 2: 0 events dropped\n");
 }
 
+// A fork is a new session: past --max-sessions it evicts the oldest, here
+// its own source (the fork takes the source's createdAt), and says so.
+TEST_P(CliBackendTest, AForkNamesTheSessionsItEvicted) {
+  ImportFixture();
+  Json forked = ParseJson(Run({"--max-sessions", "3", "fork", "s-alpha",
+                               "s-alpha-2", "--through", "2", "--json"}));
+  EXPECT_EQ(forked["evicted"], false) << forked;
+  EXPECT_EQ(forked["evictedSessions"], Json::parse(R"(["s-alpha"])"));
+  EXPECT_EQ(Run({"show", "s-alpha"}).exit_code, kNotFound);
+
+  CliResult r = Run(
+      {"--max-sessions", "3", "fork", "s-beta", "s-beta-2", "--through", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("evicted with their events, to stay within the "
+                               "store's maximum number of sessions "
+                               "(--max-sessions): s-alpha-2\n"));
+  Json ls = ParseJson(Run({"ls", "--json"}));
+  ASSERT_EQ(ls.size(), 3u);
+  for (const Json& session : ls) EXPECT_NE(session["id"], "s-alpha-2");
+}
+
 TEST_P(CliBackendTest, BadForksAndRewindsChangeNothing) {
   ImportFixture();
   const std::string before = Run({"export"}).out;

@@ -3,9 +3,12 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "tools/sessionlog/command.h"
 #include "tools/sessionlog/walk.h"
 
@@ -35,20 +38,41 @@ absl::Status FromDriver(const absl::Status& s, absl::string_view flag) {
   return s;
 }
 
+// The ids of every session with a record.
+absl::StatusOr<absl::btree_set<std::string>> SessionIds(
+    SessionPersistDriver& store) {
+  absl::btree_set<std::string> ids;
+  absl::Status s = ForEachSession(store, [&](const SessionRecord& record) {
+    ids.insert(record.id);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return ids;
+}
+
 absl::Status RunFork(Context& ctx) {
   const std::string& source = ctx.arg(0);
   const std::string& fork = ctx.arg(1);
   absl::StatusOr<int64_t> through = RequiredIndex(ctx, "through");
   if (!through.ok()) return through.status();
   SessionPersistDriver& store = ctx.store();
+  // A fork is a new session: past --max-sessions it evicts the oldest, the
+  // source or the fork itself among them. The ids before and after name
+  // what went (this process holds rocksdb and sqlite stores for writing; on
+  // a shared server another writer's evictions may be named too).
+  absl::StatusOr<absl::btree_set<std::string>> before = SessionIds(store);
+  if (!before.ok()) return before.status();
   if (absl::Status s = store.ForkSession(source, fork, *through); !s.ok()) {
     return FromDriver(s, "through");
   }
-  // The fork may have been evicted at once (max sessions); say so.
-  absl::StatusOr<SessionRecord> record = store.GetSession(fork);
-  if (!record.ok() && !absl::IsNotFound(record.status())) {
-    return record.status();
+  absl::StatusOr<absl::btree_set<std::string>> after = SessionIds(store);
+  if (!after.ok()) return after.status();
+  std::vector<std::string> evicted;
+  for (const std::string& id : *before) {
+    if (!after->contains(id)) evicted.push_back(id);
   }
+  const bool fork_evicted = !after->contains(fork);
+  if (fork_evicted) evicted.push_back(fork);
   absl::StatusOr<EventSummary> events = SummarizeEvents(store, fork);
   if (!events.ok()) return events.status();
   const int64_t copied = events->count;
@@ -58,15 +82,19 @@ absl::Status RunFork(Context& ctx) {
   json["id"] = fork;
   json["throughIndex"] = *through;
   json["events"] = copied;
-  json["evicted"] = !record.ok();
+  json["evicted"] = fork_evicted;
+  json["evictedSessions"] = evicted;
   std::string human =
       absl::StrCat("forked ", Printable(source), " through event ", *through,
                    " into ", Printable(fork), ": ", copied, " event",
                    copied == 1 ? "" : "s", " copied\n");
-  if (!record.ok()) {
-    absl::StrAppend(&human, Printable(fork),
-                    " was evicted at once: the store holds its maximum "
-                    "number of sessions (--max-sessions)\n");
+  if (!evicted.empty()) {
+    std::vector<std::string> shown;
+    for (const std::string& id : evicted) shown.push_back(Printable(id));
+    absl::StrAppend(&human,
+                    "evicted with their events, to stay within the "
+                    "store's maximum number of sessions (--max-sessions): ",
+                    absl::StrJoin(shown, ", "), "\n");
   }
   ctx.Print(json, human);
   return absl::OkStatus();
@@ -115,7 +143,9 @@ extern const Command kForkCommand = {
     "new event id. SRC is not changed. All or nothing: NEW already "
     "existing\n(exit 1), SRC unknown (exit 4), or N past SRC's highest "
     "event index (exit 2) changes\nnothing. Opens the store for writing.\n"
-    "--json prints {source, id, throughIndex, events, evicted}.",
+    "Past --max-sessions the fork evicts the oldest sessions, as any new "
+    "session does; the\nconfirmation names them. --json prints {source, id, "
+    "throughIndex, events, evicted,\nevictedSessions}.",
     {{"through", "N", "copy the events with index <= N (required)"}},
     {"fork fix-flaky-test try-again --through 12",
      "fork fix-flaky-test try-again --through 12 --json"},
