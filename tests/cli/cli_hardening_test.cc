@@ -150,6 +150,11 @@ TEST_F(CliHardeningTest, AStoreMissingCurrentIsRefusedReportedAndRepaired) {
                 .exit_code,
             kUsage);
   EXPECT_EQ(Run({"repair"}).exit_code, kUsage);
+  // Nor inside the damaged store, where even a scratch directory would be a
+  // write to it.
+  CliResult inside = Run({"repair", "--output", StorePath() + "/recovered"});
+  EXPECT_EQ(inside.exit_code, kUsage) << inside.err;
+  EXPECT_THAT(inside.err, HasSubstr("inside it"));
   EXPECT_EQ(TreeDigest(StorePath()), before);
 }
 
@@ -410,9 +415,14 @@ TEST_F(CliHardeningTest, RepairRecoversAStoreWhoseDataIsOnlyInItsLog) {
       fs::remove(entry.path());
     }
   }
-  const std::string out = FreshDir("repaired") + "/store";
+  const std::string repaired = FreshDir("repaired");
+  const std::string out = repaired + "/store";
   CliResult r = Run({"repair", "--output", out});
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Made in a hidden sibling and renamed into place: nothing else is left.
+  EXPECT_EQ(
+      std::distance(fs::directory_iterator(repaired), fs::directory_iterator()),
+      1);
   EXPECT_THAT(r.out, HasSubstr("recovered 3 sessions and 5 events"));
   EXPECT_EQ(RunCli({"--db", "rocksdb:" + out, "export"}).out,
             ReadFile(TestdataPath("sessions.jsonl")));
@@ -425,11 +435,13 @@ TEST_F(CliHardeningTest, RepairRecoversAStoreWhoseDataIsOnlyInItsLog) {
           << std::string(5000, '\x5a');
     }
   }
-  const std::string none = FreshDir("none") + "/store";
+  const std::string none_parent = FreshDir("none");
+  const std::string none = none_parent + "/store";
   r = Run({"repair", "--output", none});
   EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
   EXPECT_THAT(r.err, HasSubstr("nothing usable was recovered"));
   EXPECT_FALSE(fs::exists(none));
+  EXPECT_TRUE(fs::is_empty(none_parent)) << "a staging directory was left";
 }
 
 TEST_F(CliHardeningTest, EveryCommandFailsWhenItsOutputCannotBeWritten) {
@@ -753,8 +765,8 @@ TEST_F(CliHardeningTest, ImportRefusesAnOverlongLineEarlyNamingIt) {
   const std::string good = dir + "/good.jsonl";
   fs::copy_file(TestdataPath("sessions.jsonl"), good);
   UseFreshStore("rocksdb");
-  const int64_t baseline_kb = RunCliWith(WithStore({"import", good}), options)
-                                  .max_rss_kb;
+  const int64_t baseline_kb =
+      RunCliWith(WithStore({"import", good}), options).max_rss_kb;
 #if defined(__SANITIZE_ADDRESS__)
   // ASan's shadow and quarantine (freed buffers are kept) blur the measure.
   const int64_t limit_kb = std::numeric_limits<int64_t>::max();

@@ -1,14 +1,21 @@
 // sessionlog repair --output DIR: recovers a damaged rocksdb: store into a
 // new directory, never writing the damaged one (engine/rocksdb/repair.h).
 
-#include <filesystem>
+#include <stdlib.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/open.h"
 #include "engine/rocksdb/repair.h"
 #include "tools/sessionlog/command.h"
 #include "tools/sessionlog/progress.h"
+#include "tools/sessionlog/store_location.h"
 
 namespace sessionlog {
 namespace cli {
@@ -18,6 +25,28 @@ OrderedJson StringsJson(const std::vector<std::string>& strings) {
   OrderedJson list = OrderedJson::array();
   for (const std::string& s : strings) list.push_back(s);
   return list;
+}
+
+// A new empty directory beside `output` (same filesystem, so that a rename
+// moves it into place), hidden: ".DIR.sessionlog-repair-XXXXXX".
+absl::StatusOr<std::string> MakeStagingDirectory(const std::string& output) {
+  std::filesystem::path target =
+      std::filesystem::absolute(output).lexically_normal();
+  if (!target.has_filename()) target = target.parent_path();
+  std::string pattern =
+      (target.parent_path() / absl::StrCat(".", target.filename().string(),
+                                           ".sessionlog-repair-XXXXXX"))
+          .string();
+  if (mkdtemp(pattern.data()) == nullptr) {
+    const int saved = errno;
+    return absl::Status(
+        absl::ErrnoToStatusCode(saved),
+        absl::StrCat("--output ", Printable(output),
+                     ": cannot create a directory beside it in ",
+                     Printable(target.parent_path().string()), ": ",
+                     std::strerror(saved)));
+  }
+  return pattern;
 }
 
 std::string Describe(const RepairReport& report, const std::string& source,
@@ -85,9 +114,38 @@ absl::Status RunRepair(Context& ctx) {
                                    "give a new path"));
   }
 
+  // Checked here, before anything is created beside DIR: the damaged store's
+  // directory is never written.
+  if (absl::StatusOr<bool> inside = InsideStore(ctx.options.db, *output);
+      inside.ok() && *inside) {
+    return UsageError(absl::StrCat("--output ", Printable(*output),
+                                   " is the damaged store itself, or inside "
+                                   "it; recover elsewhere"));
+  }
+  // The recovery is made in a hidden sibling of DIR and renamed to DIR only
+  // once it is complete: an interrupted repair (Ctrl-C, kill) leaves no
+  // half-made DIR that the next repair refuses and that a write would take
+  // for a store whose creation stopped.
+  absl::StatusOr<std::string> staging = MakeStagingDirectory(*output);
+  if (!staging.ok()) {
+    return WithExitCode(staging.status(), kExitStoreUnavailable);
+  }
   absl::StatusOr<RepairReport> report;
   RunShowingElapsed(ctx.err, ctx.options.progress, "repair",
-                    [&] { report = RepairStore(uri->location, *output); });
+                    [&] { report = RepairStore(uri->location, *staging); });
+  if (report.ok()) {
+    std::filesystem::rename(*staging, *output, error);
+    if (error) {
+      return WithExitCode(
+          absl::InternalError(absl::StrCat(
+              "the recovered store is complete in ", Printable(*staging),
+              " but could not be renamed to ", Printable(*output), ": ",
+              error.message(), "; rename it by hand")),
+          kExitFailure);
+    }
+  } else {
+    std::filesystem::remove_all(*staging, error);
+  }
   if (!report.ok()) {
     // Nothing usable was produced, and the source is as it was.
     return WithExitCode(report.status(),
