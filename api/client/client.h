@@ -159,8 +159,8 @@ class Client {
   absl::StatusOr<std::string> GetAgent(absl::string_view agent,
                                        bool config = false);
   // Installs it; `request_json` is the body (e.g. {"reinstall":true}).
-  absl::StatusOr<std::string> InstallAgent(absl::string_view agent,
-                                           absl::string_view request_json = "{}");
+  absl::StatusOr<std::string> InstallAgent(
+      absl::string_view agent, absl::string_view request_json = "{}");
 
   // ---- Sessions ----
 
@@ -340,6 +340,10 @@ class Client {
                           const std::string& session_id,
                           const nlohmann::ordered_json& request);
   void CancelPermissions(const std::string& session_id);
+  // Removes and returns the pending permission request `permission_id`;
+  // NotFound when it is unknown or already answered.
+  absl::StatusOr<std::shared_ptr<PendingPermission>> TakePendingPermission(
+      absl::string_view permission_id);
 
   ClientOptions options_;
   std::shared_ptr<SessionPersistDriver> driver_;

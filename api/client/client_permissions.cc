@@ -164,20 +164,26 @@ void Client::Unsubscribe(SubscriptionId id) {
   callback_cv_.wait(lock, [&] { return running_subscription_ != id; });
 }
 
+absl::StatusOr<std::shared_ptr<Client::PendingPermission>>
+Client::TakePendingPermission(absl::string_view permission_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = permissions_.find(permission_id);
+  if (it == permissions_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("permission \"", permission_id,
+                     "\" is not pending (unknown, or already answered)"));
+  }
+  std::shared_ptr<PendingPermission> pending = it->second;
+  permissions_.erase(it);
+  return pending;
+}
+
 absl::Status Client::RespondPermission(absl::string_view permission_id,
                                        PermissionReply reply) {
-  std::shared_ptr<PendingPermission> pending;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = permissions_.find(permission_id);
-    if (it == permissions_.end()) {
-      return absl::NotFoundError(
-          absl::StrCat("permission \"", permission_id,
-                       "\" is not pending (unknown, or already answered)"));
-    }
-    pending = it->second;
-    permissions_.erase(it);
-  }
+  absl::StatusOr<std::shared_ptr<PendingPermission>> taken =
+      TakePendingPermission(permission_id);
+  if (!taken.ok()) return taken.status();
+  std::shared_ptr<PendingPermission> pending = *std::move(taken);
   const char* name = reply == PermissionReply::kOnce     ? "once"
                      : reply == PermissionReply::kAlways ? "always"
                                                          : "reject";
@@ -201,18 +207,10 @@ absl::Status Client::RawRespondPermission(absl::string_view permission_id,
   absl::StatusOr<Json> response =
       ParseObject(response_json, "the permission response");
   if (!response.ok()) return response.status();
-  std::shared_ptr<PendingPermission> pending;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = permissions_.find(permission_id);
-    if (it == permissions_.end()) {
-      return absl::NotFoundError(
-          absl::StrCat("permission \"", permission_id,
-                       "\" is not pending (unknown, or already answered)"));
-    }
-    pending = it->second;
-    permissions_.erase(it);
-  }
+  absl::StatusOr<std::shared_ptr<PendingPermission>> taken =
+      TakePendingPermission(permission_id);
+  if (!taken.ok()) return taken.status();
+  std::shared_ptr<PendingPermission> pending = *std::move(taken);
   return pending->connection->Respond(pending->request_id, *response);
 }
 
