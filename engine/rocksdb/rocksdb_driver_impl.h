@@ -30,6 +30,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "api/driver.h"
+#include "api/internal/periodic_task.h"
 #include "engine/rocksdb/disk_guard.h"
 #include "engine/rocksdb/keys.h"
 #include "engine/rocksdb/retention_filter.h"
@@ -105,6 +106,8 @@ class RocksDbDriver final : public SessionPersistDriver {
   absl::StatusOr<std::optional<int64_t>> DoHighestEventIndex(
       absl::string_view session_id) override;
   absl::Status DoDeleteSession(absl::string_view id) override;
+  absl::StatusOr<bool> DoDeleteSessionIf(absl::string_view id,
+                                         StillSelected still_selected) override;
   absl::Status DoForkSession(absl::string_view source_id,
                              absl::string_view new_id,
                              int64_t through_index) override;
@@ -219,6 +222,13 @@ class RocksDbDriver final : public SessionPersistDriver {
       absl::string_view id, const SessionState& state,
       rocksdb::WriteBatch* batch);  // Caller holds state.mu.
 
+  // Removes session `id`, whose record is `old` (nullopt: none) and whose
+  // state `locked` holds, with all of its events, in one write. Caller holds
+  // sessions_mu_.
+  absl::Status RemoveSession(absl::string_view id,
+                             const std::optional<SessionRecord>& old,
+                             const LockedStates& locked);
+
   // Marks removed sessions dead once their removal is written.
   void ForgetSessions(const std::vector<std::string>& ids,
                       const LockedStates& locked);
@@ -280,10 +290,7 @@ class RocksDbDriver final : public SessionPersistDriver {
   std::shared_ptr<const WatermarkMap> recorded_floors_ =
       std::make_shared<WatermarkMap>();
 
-  std::mutex sync_mu_;
-  std::condition_variable sync_cv_;
-  bool stopping_ = false;  // Guarded by sync_mu_.
-  std::thread sync_thread_;
+  std::unique_ptr<PeriodicTask> background_sync_;
 };
 
 template <typename Container, typename Add>

@@ -104,26 +104,14 @@ void RocksDbDriver::StartBackgroundSync() {
       options().background_sync_interval <= absl::ZeroDuration()) {
     return;
   }
-  sync_thread_ = std::thread([this] {
-    const auto interval =
-        absl::ToChronoMilliseconds(options().background_sync_interval);
-    std::unique_lock<std::mutex> lock(sync_mu_);
-    while (!sync_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
-      lock.unlock();
+  background_sync_ = std::make_unique<PeriodicTask>(
+      options().background_sync_interval, PeriodicTask::Start::kAfterInterval,
       // Errors surface on the next write; a failed sync publishes nothing.
-      SyncAndPublish().IgnoreError();
-      lock.lock();
-    }
-  });
+      [this] { SyncAndPublish().IgnoreError(); });
 }
 
 void RocksDbDriver::StopBackgroundSync() {
-  {
-    std::lock_guard<std::mutex> lock(sync_mu_);
-    stopping_ = true;
-  }
-  sync_cv_.notify_all();
-  if (sync_thread_.joinable()) sync_thread_.join();
+  if (background_sync_ != nullptr) background_sync_->Stop();
 }
 
 }  // namespace rocksdb_internal
