@@ -202,7 +202,14 @@ absl::Status SessionPersistDriver::CheckThroughIndex(
   return absl::OkStatus();
 }
 
-absl::StatusOr<DriverStats> SessionPersistDriver::Stats() { return DoStats(); }
+absl::StatusOr<DriverStats> SessionPersistDriver::Stats() {
+  absl::StatusOr<DriverStats> stats = DoStats();
+  if (!stats.ok()) return stats;
+  std::lock_guard<std::mutex> lock(retention_mu_);
+  stats->sessions_expired = sessions_expired_;
+  stats->retention_error = retention_error_;
+  return stats;
+}
 
 absl::Status SessionPersistDriver::Flush() { return DoFlush(); }
 

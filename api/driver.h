@@ -19,7 +19,9 @@
 //  * Eviction happens only in UpdateSession and ForkSession (which writes a
 //    record too): when there are more than max_sessions records, those first
 //    in (created_at, id) order are removed with all of their events; the
-//    record just written may be one of them.
+//    record just written may be one of them. The age limits
+//    (DriverOptions::destroyed_session_ttl, idle_session_ttl) remove sessions
+//    in the background, as PruneSessions does.
 //  * Events under a session id that has no record are accepted and listable.
 //    They do not count toward max_sessions.
 //  * Every input is validated first; invalid input is InvalidArgument naming
@@ -33,6 +35,8 @@
 #define SESSIONLOG_API_DRIVER_H_
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,18 +52,58 @@
 
 namespace sessionlog {
 
+class PeriodicTask;  // api/internal/periodic_task.h
+
 struct DriverStats {
   int64_t sessions = 0;  // Session records.
   int64_t events = 0;    // Events, including those under unknown sessions.
   bool events_is_estimate = false;  // True where counting would need a scan.
   int64_t disk_bytes = 0;  // Bytes the store occupies; 0 where not known.
+  // What the age limits' background check did since this driver opened: the
+  // sessions it removed, and the message of its last failed check (empty
+  // when the last check succeeded; a failed check is retried at the next
+  // interval).
+  int64_t sessions_expired = 0;
+  std::string retention_error;
 };
+
+// Which sessions PruneSessions removes. Times are milliseconds since the
+// Unix epoch; an unset time switches its rule off.
+struct PruneRule {
+  // Sessions destroyed (destroyed_at set) before this.
+  std::optional<int64_t> destroyed_before;
+  // Sessions whose last activity is before this: the latest of created_at,
+  // destroyed_at and the created_at of the newest retained event.
+  std::optional<int64_t> idle_before;
+};
+
+enum class PruneReason { kDestroyed, kIdle };
+
+// "destroyed" or "idle".
+absl::string_view PruneReasonName(PruneReason reason);
+
+struct PrunedSession {
+  SessionRecord record;  // As it was when it was removed.
+  PruneReason reason;    // kDestroyed when both rules select it.
+  int64_t last_activity_at = 0;
+};
+
+// The latest of a session's created_at, its destroyed_at and
+// `newest_event_at` (the created_at of its newest event, if any).
+int64_t LastActivity(const SessionRecord& record,
+                     std::optional<int64_t> newest_event_at);
+
+// The rule that selects `record` (with `newest_event_at` as for
+// LastActivity), or nullopt. The destroyed rule wins when both do.
+std::optional<PruneReason> PruneReasonFor(
+    const PruneRule& rule, const SessionRecord& record,
+    std::optional<int64_t> newest_event_at);
 
 class SessionPersistDriver {
  public:
   SessionPersistDriver(const SessionPersistDriver&) = delete;
   SessionPersistDriver& operator=(const SessionPersistDriver&) = delete;
-  virtual ~SessionPersistDriver() = default;
+  virtual ~SessionPersistDriver();
 
   // ---- The SDK's five operations ----
 
@@ -138,6 +182,25 @@ class SessionPersistDriver {
   // one above the session's highest event index.
   absl::Status RewindSession(absl::string_view id, int64_t through_index);
 
+  // ---- Retention by age ----
+
+  // Removes, each with all of its events, the sessions that `rule` selects
+  // (see PruneRule). Each removal is one atomic write that checks the rule
+  // again inside the write's isolation, so a session resumed, updated or
+  // appended to since it was found stays. Events under ids without a record
+  // are left alone. Returns what was removed, in (created_at, id) order.
+  // Cost: a walk of the session records, plus, with idle_before set, a read
+  // of the newest event of each session whose record alone does not show
+  // activity since idle_before.
+  //
+  // The age limits of DriverOptions (destroyed_session_ttl,
+  // idle_session_ttl) run this in the background with times relative to the
+  // clock. Errors: InvalidArgument for a rule with neither time set, or a
+  // negative time; FailedPrecondition on a read_only driver. On an error
+  // midway, what was removed before it stays removed.
+  absl::StatusOr<std::vector<PrunedSession>> PruneSessions(
+      const PruneRule& rule);
+
   // Counts of what the store holds now, and its size on disk (see
   // DriverStats for which figures are exact). Cheap: never a scan of the
   // events on backends that keep counts; an estimate where counting would
@@ -168,8 +231,7 @@ class SessionPersistDriver {
   // `options` must have passed ValidateOptions.
   // kLimitFromStore limits become the SDK's defaults here; a backend that
   // records limits in the store adopts them with AdoptStoredLimits.
-  explicit SessionPersistDriver(const DriverOptions& options)
-      : options_(WithDefaultLimits(options)) {}
+  explicit SessionPersistDriver(const DriverOptions& options);
 
   // For a backend that records limits in the store: the limits in force, once
   // it has resolved kLimitFromStore against what the store recorded. Call only
@@ -226,6 +288,16 @@ class SessionPersistDriver {
   // RewindSessionNotFound, CheckThroughIndex). Default as DoForkSession's.
   virtual absl::Status DoRewindSession(absl::string_view id,
                                        int64_t through_index);
+  // Removes session `id`, its record and all of its events, in one atomic
+  // write, if `still_selected` returns true when called on its record and
+  // the created_at of its newest retained event (nullopt: none) inside that
+  // write's isolation: no write to `id` may happen between the call and the
+  // removal. Returns whether it removed the session; false, with nothing
+  // changed, when `id` has no record. Default as DoForkSession's.
+  using StillSelected = absl::FunctionRef<bool(
+      const SessionRecord& record, std::optional<int64_t> newest_event_at)>;
+  virtual absl::StatusOr<bool> DoDeleteSessionIf(absl::string_view id,
+                                                 StillSelected still_selected);
   virtual absl::StatusOr<DriverStats> DoStats() = 0;
   // Makes every acknowledged write survive a power cut.
   virtual absl::Status DoFlush() = 0;
@@ -233,6 +305,14 @@ class SessionPersistDriver {
   // the defaults suit a backend with nothing to check or reclaim.
   virtual absl::Status DoCheckIntegrity() { return absl::OkStatus(); }
   virtual absl::Status DoCompact() { return absl::OkStatus(); }
+
+  // The background check of the age limits (DriverOptions'
+  // destroyed_session_ttl and idle_session_ttl). A backend calls
+  // StartRetention() once it is open, and StopRetention() first thing in its
+  // destructor, since the check calls the Do* hooks. StartRetention does
+  // nothing when no age limit is set or the driver is read_only.
+  void StartRetention();
+  void StopRetention();
 
   // What every backend's fork and rewind share, so that all of them build the
   // same fork and refuse with the same messages.
@@ -266,7 +346,14 @@ class SessionPersistDriver {
     return options;
   }
 
+  // One check of the age limits, run by retention_.
+  void EnforceAgeLimits();
+
   DriverOptions options_;
+  std::mutex retention_mu_;  // Guards the two fields below.
+  int64_t sessions_expired_ = 0;
+  std::string retention_error_;
+  std::unique_ptr<PeriodicTask> retention_;
 };
 
 // ---- Walks: every session, or every event of one session ----

@@ -1,6 +1,7 @@
 #include "api/options.h"
 
 #include <regex>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 
@@ -28,6 +29,22 @@ absl::Status ValidateOptions(const DriverOptions& options) {
   if (options.background_sync_interval < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         "background_sync_interval: must not be negative");
+  }
+  for (const auto& [name, ttl] :
+       {std::pair<const char*, absl::Duration>{"destroyed_session_ttl",
+                                               options.destroyed_session_ttl},
+        {"idle_session_ttl", options.idle_session_ttl}}) {
+    if (ttl < absl::ZeroDuration() || ttl == absl::InfiniteDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          name, ": must be a finite age, or zero to switch it off; got ",
+          absl::FormatDuration(ttl)));
+    }
+  }
+  if (options.retention_check_interval <= absl::ZeroDuration() ||
+      options.retention_check_interval == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "retention_check_interval: must be a finite positive duration; got ",
+        absl::FormatDuration(options.retention_check_interval)));
   }
   if (options.min_free_disk_bytes < 0) {
     return absl::InvalidArgumentError(

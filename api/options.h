@@ -59,6 +59,30 @@ struct DriverOptions {
   // Larger payloads are rejected with InvalidArgument.
   int64_t max_payload_bytes = kDefaultMaxPayloadBytes;
 
+  // ---- Retention by age (beside the count limits above) ----
+  //
+  // Off by default, as in the SDK, whose drivers keep a session until the
+  // count limits evict it. A writable driver checks these once when it opens
+  // and then every retention_check_interval, in the background, removing
+  // what has expired exactly as PruneSessions() does (see api/driver.h). A
+  // read_only driver never removes anything.
+
+  // Sessions destroyed (destroyed_at set) longer ago than this are removed
+  // with all of their events. Zero switches it off.
+  absl::Duration destroyed_session_ttl = absl::ZeroDuration();
+
+  // Sessions with no activity for longer than this are removed with all of
+  // their events. A session's last activity is the latest of its created_at,
+  // its destroyed_at and the created_at of its newest event. Zero switches
+  // it off.
+  absl::Duration idle_session_ttl = absl::ZeroDuration();
+
+  // How often the background check runs. Each check walks the session
+  // records and, with idle_session_ttl on, reads the newest event of each
+  // session that could be idle: cheap at the default max_sessions, a scan of
+  // the records for stores without a session limit.
+  absl::Duration retention_check_interval = absl::Minutes(1);
+
   // ---- Durability ----
 
   Durability durability = Durability::kProcessCrash;

@@ -22,7 +22,10 @@ using EventLog = std::map<int64_t, SessionEvent>;  // event_index -> event
 class MemoryDriver final : public SessionPersistDriver {
  public:
   explicit MemoryDriver(const DriverOptions& options)
-      : SessionPersistDriver(options) {}
+      : SessionPersistDriver(options) {
+    StartRetention();  // Last: the check calls the hooks.
+  }
+  ~MemoryDriver() override { StopRetention(); }
 
  protected:
   absl::StatusOr<SessionRecord> DoGetSession(absl::string_view id) override {
@@ -168,6 +171,23 @@ class MemoryDriver final : public SessionPersistDriver {
     }
     events_.erase(id);
     return absl::OkStatus();
+  }
+
+  absl::StatusOr<bool> DoDeleteSessionIf(
+      absl::string_view id, StillSelected still_selected) override {
+    std::lock_guard<std::shared_mutex> lock(mu_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return false;
+    std::optional<int64_t> newest_event_at;
+    if (auto log = events_.find(id);
+        log != events_.end() && !log->second.empty()) {
+      newest_event_at = log->second.rbegin()->second.created_at;
+    }
+    if (!still_selected(it->second, newest_event_at)) return false;
+    by_age_.erase({it->second.created_at, it->second.id});
+    sessions_.erase(it);
+    events_.erase(id);
+    return true;
   }
 
   absl::Status DoForkSession(absl::string_view source_id,

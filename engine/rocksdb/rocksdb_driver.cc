@@ -102,6 +102,7 @@ RocksDbDriver::RocksDbDriver(const DriverOptions& options, std::string path)
 }
 
 RocksDbDriver::~RocksDbDriver() {
+  StopRetention();
   StopBackgroundSync();
   if (db_ != nullptr) {
     if (!options().read_only) SyncAndPublish().IgnoreError();
@@ -224,6 +225,7 @@ absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
   db_.reset(db);
   if (absl::Status meta = ReadMeta(); !meta.ok()) return meta;
   if (!options().read_only) StartBackgroundSync();
+  StartRetention();
   return absl::OkStatus();
 }
 

@@ -216,11 +216,48 @@ absl::Status RocksDbDriver::DoDeleteSession(absl::string_view id) {
       !s.ok()) {
     return s;
   }
+  return RemoveSession(id, *old, locked);
+}
+
+absl::StatusOr<bool> RocksDbDriver::DoDeleteSessionIf(
+    absl::string_view id, StillSelected still_selected) {
+  if (absl::Status s = RefuseIfReadOnly(); !s.ok()) return s;
+  // Under sessions_mu_ no record changes; under the session's state lock no
+  // event is appended, forked into or rewound.
+  std::lock_guard<std::mutex> lock(sessions_mu_);
+  absl::StatusOr<std::optional<SessionRecord>> record = ReadRecord(id);
+  if (!record.ok()) return record.status();
+  if (!record->has_value()) return false;
+  LockedStates locked;
+  if (absl::Status s = LockStates({id}, &locked); !s.ok()) return s;
+  const SessionState& state = *locked.Get(id);
+  std::optional<int64_t> newest_event_at;
+  if (state.handle != 0 && state.highest) {
+    rocksdb::PinnableSlice value;
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), cf_[kEvents],
+                 keys::EventKey(state.handle, *state.highest), &value);
+    if (!s.ok()) return Status(s, "read the newest event");
+    absl::StatusOr<SessionEvent> newest = DecodeSessionEvent(View(value), id);
+    if (!newest.ok()) {
+      return absl::DataLossError(absl::StrCat(
+          context_, ": session \"", id, "\": ", newest.status().message()));
+    }
+    newest_event_at = newest->created_at;
+  }
+  if (!still_selected(**record, newest_event_at)) return false;
+  if (absl::Status s = RemoveSession(id, *record, locked); !s.ok()) return s;
+  return true;
+}
+
+absl::Status RocksDbDriver::RemoveSession(
+    absl::string_view id, const std::optional<SessionRecord>& old,
+    const LockedStates& locked) {
   rocksdb::WriteBatch batch;
   int64_t final_count = session_count_;
-  if (old->has_value()) {
+  if (old.has_value()) {
     batch.Delete(cf_[kSessions], rocksdb::Slice(id.data(), id.size()));
-    batch.Delete(cf_[kByAge], keys::AgeKey((*old)->created_at, id));
+    batch.Delete(cf_[kByAge], keys::AgeKey(old->created_at, id));
     --final_count;
     batch.Put(cf_[kMeta], keys::kSessionCountKey,
               keys::EncodeFixed64(static_cast<uint64_t>(final_count)));

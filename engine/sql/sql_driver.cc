@@ -51,7 +51,10 @@ class SqlDriver final : public SessionPersistDriver {
       : SessionPersistDriver(options),
         schema_(dialect.schema),
         batched_appends_(HasBatchedAppends(dialect)),
-        backend_(std::move(backend)) {}
+        backend_(std::move(backend)) {
+    StartRetention();  // Last: the check calls the hooks.
+  }
+  ~SqlDriver() override { StopRetention(); }
 
  protected:
   absl::StatusOr<SessionRecord> DoGetSession(absl::string_view id) override {
@@ -333,6 +336,40 @@ class SqlDriver final : public SessionPersistDriver {
                   {Stmt::kDeleteEvents, {Text(id)}},
                   {Stmt::kDeleteSession, {Text(id)}}},
                  &failed);
+  }
+
+  absl::StatusOr<bool> DoDeleteSessionIf(
+      absl::string_view id, StillSelected still_selected) override {
+    bool deleted = false;
+    absl::Status s = Transact(Mode::kWrite, [&](SqlTransaction& txn) {
+      deleted = false;
+      // Exclusive, as DeleteSession's: appends and updates of `id` wait.
+      absl::StatusOr<int64_t> locked =
+          txn.Run(Stmt::kLockStore, {StoreKey()}, nullptr);
+      if (!locked.ok()) return locked.status();
+      absl::StatusOr<std::optional<SessionRecord>> record = Record(txn, id);
+      if (!record.ok()) return record.status();
+      if (!record->has_value()) return absl::OkStatus();
+      std::vector<SqlRow> newest;
+      absl::StatusOr<int64_t> read =
+          txn.Run(Stmt::kLastEvents, {Text(id), int64_t{1}}, &newest);
+      if (!read.ok()) return read.status();
+      std::optional<int64_t> newest_event_at;
+      if (!newest.empty()) {
+        absl::StatusOr<SessionEvent> event = EventFromRow(newest[0]);
+        if (!event.ok()) return event.status();
+        newest_event_at = event->created_at;
+      }
+      if (!still_selected(**record, newest_event_at)) return absl::OkStatus();
+      for (Stmt stmt : {Stmt::kDeleteEvents, Stmt::kDeleteSession}) {
+        absl::StatusOr<int64_t> removed = txn.Run(stmt, {Text(id)}, nullptr);
+        if (!removed.ok()) return removed.status();
+      }
+      deleted = true;
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+    return deleted;
   }
 
   absl::StatusOr<DriverStats> DoStats() override {
