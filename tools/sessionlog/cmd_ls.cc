@@ -30,7 +30,7 @@ absl::Status RunLs(Context& ctx) {
         absl::StatusOr<EventSummary> events =
             SummarizeEvents(ctx.store(), record.id);
         if (!events.ok()) return events.status();
-        int64_t last = LastActivity(record, *events);
+        int64_t last = LastActivity(record, events->last_created_at);
         if (ctx.json()) {
           OrderedJson row;
           row["id"] = record.id;

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -49,12 +50,6 @@ absl::StatusOr<std::optional<int64_t>> TimeFlag(const Context& ctx,
                    "(2026-11-01T00:00:00Z) or an age (30d, 12h, 90m)"));
 }
 
-struct Victim {
-  SessionRecord record;
-  EventSummary events;
-  std::string reason;  // "destroyed" or "idle".
-};
-
 absl::Status RunPrune(Context& ctx) {
   absl::StatusOr<std::optional<int64_t>> destroyed_before =
       TimeFlag(ctx, "destroyed-before");
@@ -66,6 +61,7 @@ absl::Status RunPrune(Context& ctx) {
     return UsageError(
         "give --destroyed-before TIME, --idle-before TIME, or both");
   }
+  const PruneRule rule{*destroyed_before, *idle_before};
   const bool dry_run = ctx.Has("dry-run");
   // A dry run only reads, so it works beside a live writer.
   absl::StatusOr<std::unique_ptr<SessionPersistDriver>> opened = ctx.OpenStore(
@@ -73,57 +69,57 @@ absl::Status RunPrune(Context& ctx) {
   if (!opened.ok()) return opened.status();
   SessionPersistDriver& store = **opened;
 
-  // First the whole list, then the removals: a walk may go on while records
-  // go, but the list is also what --dry-run prints.
-  std::vector<Victim> victims;
+  // What the rule selects now, with each session's event count for the
+  // report: the whole list of --dry-run.
+  std::vector<PrunedSession> selected;
+  absl::flat_hash_map<std::string, int64_t> event_counts;
   absl::Status s = ForEachSession(store, [&](const SessionRecord& record) {
     absl::StatusOr<EventSummary> events = SummarizeEvents(store, record.id);
     if (!events.ok()) return events.status();
-    std::string reason;
-    if (*destroyed_before && record.destroyed_at &&
-        *record.destroyed_at < **destroyed_before) {
-      reason = "destroyed";
-    } else if (*idle_before && LastActivity(record, *events) < **idle_before) {
-      reason = "idle";
-    }
-    if (!reason.empty()) {
-      victims.push_back({record, *std::move(events), std::move(reason)});
+    std::optional<PruneReason> reason =
+        PruneReasonFor(rule, record, events->last_created_at);
+    if (reason) {
+      selected.push_back(
+          {record, *reason, LastActivity(record, events->last_created_at)});
+      event_counts[record.id] = events->count;
     }
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
-  int64_t events = 0;
-  for (const Victim& victim : victims) {
-    if (!dry_run) {
-      if (absl::Status d = store.DeleteSession(victim.record.id); !d.ok()) {
-        return d;
-      }
-    }
-    events += victim.events.count;
+  if (!dry_run) {
+    // The driver checks the rule again inside each removal, so a session
+    // resumed or written since the list above stays.
+    absl::StatusOr<std::vector<PrunedSession>> pruned =
+        store.PruneSessions(rule);
+    if (!pruned.ok()) return pruned.status();
+    selected = *std::move(pruned);
   }
 
+  int64_t events = 0;
   OrderedJson json;
   json["dryRun"] = dry_run;
   json["sessions"] = OrderedJson::array();
   Table table({"ID", "REASON", "EVENTS", "LAST ACTIVITY"},
               {Table::Align::kLeft, Table::Align::kLeft, Table::Align::kRight,
                Table::Align::kLeft});
-  for (const Victim& victim : victims) {
-    const int64_t last = LastActivity(victim.record, victim.events);
+  for (const PrunedSession& session : selected) {
+    const int64_t count = event_counts[session.record.id];
+    events += count;
     OrderedJson row;
-    row["id"] = victim.record.id;
-    row["reason"] = victim.reason;
-    row["events"] = victim.events.count;
-    row["lastActivityAt"] = last;
+    row["id"] = session.record.id;
+    row["reason"] = std::string(PruneReasonName(session.reason));
+    row["events"] = count;
+    row["lastActivityAt"] = session.last_activity_at;
     json["sessions"].push_back(std::move(row));
-    table.AddRow({victim.record.id, victim.reason,
-                  absl::StrCat(victim.events.count), FormatTime(last)});
+    table.AddRow({session.record.id,
+                  std::string(PruneReasonName(session.reason)),
+                  absl::StrCat(count), FormatTime(session.last_activity_at)});
   }
-  json["removedSessions"] = dry_run ? 0 : static_cast<int64_t>(victims.size());
+  json["removedSessions"] = dry_run ? 0 : static_cast<int64_t>(selected.size());
   json["removedEvents"] = dry_run ? 0 : events;
-  std::string human = victims.empty() ? "" : table.Render(ctx.style);
+  std::string human = selected.empty() ? "" : table.Render(ctx.style);
   absl::StrAppend(&human, dry_run ? "would remove " : "removed ",
-                  victims.size(), " session", victims.size() == 1 ? "" : "s",
+                  selected.size(), " session", selected.size() == 1 ? "" : "s",
                   " (", events, " event", events == 1 ? "" : "s", ")",
                   dry_run ? "; nothing changed (--dry-run)" : "", "\n");
   ctx.Print(json, human);

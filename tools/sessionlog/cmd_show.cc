@@ -30,7 +30,7 @@ absl::Status RunShow(Context& ctx) {
             "no session \"", id, "\"; `sessionlog ls` lists the sessions")),
         kExitNotFound);
   }
-  int64_t last = LastActivity(*record, *events);
+  int64_t last = LastActivity(*record, events->last_created_at);
 
   OrderedJson json;
   json["session"] = ToJsonValue(*record);

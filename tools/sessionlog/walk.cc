@@ -20,10 +20,5 @@ absl::StatusOr<EventSummary> SummarizeEvents(SessionPersistDriver& store,
   return summary;
 }
 
-int64_t LastActivity(const SessionRecord& record, const EventSummary& events) {
-  int64_t last = std::max(record.created_at, record.destroyed_at.value_or(0));
-  return std::max(last, events.last_created_at.value_or(0));
-}
-
 }  // namespace cli
 }  // namespace sessionlog

@@ -24,9 +24,6 @@ struct EventSummary {
 absl::StatusOr<EventSummary> SummarizeEvents(SessionPersistDriver& store,
                                              absl::string_view session_id);
 
-// The latest of the record's created/destroyed times and its last event's.
-int64_t LastActivity(const SessionRecord& record, const EventSummary& events);
-
 }  // namespace cli
 }  // namespace sessionlog
 
