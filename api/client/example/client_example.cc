@@ -4,8 +4,8 @@
 //
 //   sandbox-agent server --no-token --port 2468 &
 //   curl -X POST localhost:2468/v1/agents/mock/install -d '{}'
-//   bazel run //api/client/example:client_example -- \
-//       --url=http://127.0.0.1:2468 --store=rocksdb:/tmp/sessions
+//   url=http://127.0.0.1:2468 store=rocksdb:/tmp/sessions
+//   bazel run //api/client/example:client_example -- --url=$url --store=$store
 
 #include <cstdio>
 #include <memory>
