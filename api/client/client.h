@@ -173,8 +173,12 @@ class Client {
   // Binds a stored session to a new agent session (session/new with its
   // stored sessionInit), clears destroyedAt, and keeps its replay text
   // (computed before anything new is stored) for the next prompt. A session
-  // bound to the agent's live connection is returned as it is. NotFound when
-  // no such session is stored.
+  // bound to the agent's live connection is returned as it is, unless its
+  // stored history was rewound (SessionPersistDriver::RewindSession) below
+  // what that agent session has heard: then it is bound anew, and only what
+  // is left is replayed. A fork (SessionPersistDriver::ForkSession) is
+  // bound to no agent session: resuming it replays the forked history.
+  // NotFound when no such session is stored.
   absl::StatusOr<SessionRecord> ResumeSession(absl::string_view session_id);
 
   // ResumeSession (then mode/model/thought_level) when request.id is stored,
@@ -315,9 +319,16 @@ class Client {
   // reply and binds the session.
   absl::Status NewRemoteSession(AcpConnection& connection,
                                 SessionRecord& record);
-  // The connection the session is bound to, resuming it there if needed.
+  // The connection the session is bound to, resuming it there if needed
+  // (not bound, or rewound below what its agent session heard).
   absl::StatusOr<std::shared_ptr<AcpConnection>> BoundConnection(
       const std::string& session_id);
+  // Whether `record`'s session is bound on `connection` to an agent session
+  // that has heard no more than the store's history holds. False when the
+  // history was rewound under the client (it ends below heard_through_):
+  // that agent session remembers turns the store no longer has.
+  absl::StatusOr<bool> BoundToStoredHistory(const SessionRecord& record,
+                                            AcpConnection& connection);
   // Callers hold the session's mutex.
   absl::StatusOr<SessionRecord> ResumeLocked(const std::string& session_id,
                                              AcpConnection& connection);
@@ -362,6 +373,10 @@ class Client {
       connections_;  // By agent.
   absl::flat_hash_map<std::string, std::unique_ptr<std::mutex>> session_mu_;
   absl::flat_hash_map<std::string, std::string> pending_replay_;
+  // By session: the highest event index its agent session has heard, as
+  // replay or since it was bound. Appends only raise a session's highest
+  // index, so only a rewind brings it below this.
+  absl::flat_hash_map<std::string, int64_t> heard_through_;
   absl::flat_hash_map<SubscriptionId, std::shared_ptr<Listener>> listeners_;
   absl::flat_hash_map<std::string, std::shared_ptr<PendingPermission>>
       permissions_;

@@ -118,6 +118,11 @@ absl::Status Client::StoreEnvelope(const std::string& connection_id,
   absl::StatusOr<SessionEvent> event =
       recorder_->Record(session_id, connection_id, sender, text);
   if (!event.ok()) return event.status();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    int64_t& heard = heard_through_[session_id];
+    heard = std::max(heard, event->event_index);
+  }
   if (sender == Sender::kAgent) {
     std::lock_guard<std::mutex> lock(record_mu_);
     absl::StatusOr<SessionRecord> record = driver_->GetSession(session_id);

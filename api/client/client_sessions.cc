@@ -127,6 +127,12 @@ absl::StatusOr<SessionRecord> Client::CreateSession(
     record.agent = agent;
     record.session_init_json = init->dump();
     if (!options_.sandbox_id.empty()) record.sandbox_id = options_.sandbox_id;
+    {
+      // What an earlier session of this id (deleted since) heard is no
+      // measure for this one.
+      std::lock_guard<std::mutex> lock(mu_);
+      heard_through_[id] = 0;
+    }
     s = NewRemoteSession(**connection, record);
     if (!s.ok()) return s;
     record.created_at = NowMillis();
@@ -151,15 +157,45 @@ absl::StatusOr<SessionRecord> Client::CreateSession(
   return driver_->GetSession(id);
 }
 
+absl::StatusOr<bool> Client::BoundToStoredHistory(const SessionRecord& record,
+                                                  AcpConnection& connection) {
+  if (!connection.IsBound(record.id, record.agent_session_id.value_or(""))) {
+    return false;
+  }
+  int64_t heard = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = heard_through_.find(record.id);
+    if (it == heard_through_.end()) return true;
+    heard = it->second;
+  }
+  // Read after `heard`: an event stored meanwhile only raises the highest.
+  absl::StatusOr<std::optional<int64_t>> highest =
+      driver_->HighestEventIndex(record.id);
+  if (!highest.ok()) return highest.status();
+  return highest->value_or(0) >= heard;
+}
+
 absl::StatusOr<SessionRecord> Client::ResumeLocked(
     const std::string& session_id, AcpConnection& connection) {
   absl::StatusOr<SessionRecord> record = driver_->GetSession(session_id);
   if (!record.ok()) return record.status();
-  // The history as it is before the new agent session adds to it.
+  // The history as it is before the new agent session adds to it: all that
+  // session will have heard, once the replay reaches it.
+  absl::StatusOr<std::optional<int64_t>> highest =
+      driver_->HighestEventIndex(session_id);
+  if (!highest.ok()) return highest.status();
   absl::StatusOr<std::optional<std::string>> replay =
       ReplayTextForSession(*driver_, session_id, options_.replay_max_events,
                            options_.replay_max_chars);
   if (!replay.ok()) return replay.status();
+  // An agent session still bound here (its history was rewound) must not
+  // have what it sends from now on stored under the session.
+  connection.Unbind(session_id);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    heard_through_[session_id] = highest->value_or(0);
+  }
   SessionRecord updated = *record;
   absl::Status s = NewRemoteSession(connection, updated);
   if (!s.ok()) return s;
@@ -187,9 +223,10 @@ absl::StatusOr<SessionRecord> Client::ResumeSession(
   absl::StatusOr<std::shared_ptr<AcpConnection>> connection =
       LiveConnection(record->agent);
   if (!connection.ok()) return connection.status();
-  if (record->last_connection_id == (*connection)->connection_id() &&
-      (*connection)->IsBound(id, record->agent_session_id.value_or(""))) {
-    return record;
+  if (record->last_connection_id == (*connection)->connection_id()) {
+    absl::StatusOr<bool> current = BoundToStoredHistory(*record, **connection);
+    if (!current.ok()) return current.status();
+    if (*current) return record;
   }
   return ResumeLocked(id, **connection);
 }
@@ -202,8 +239,9 @@ absl::StatusOr<std::shared_ptr<AcpConnection>> Client::BoundConnection(
   absl::StatusOr<std::shared_ptr<AcpConnection>> connection =
       LiveConnection(record->agent);
   if (!connection.ok()) return connection.status();
-  if (!(*connection)
-           ->IsBound(session_id, record->agent_session_id.value_or(""))) {
+  absl::StatusOr<bool> current = BoundToStoredHistory(*record, **connection);
+  if (!current.ok()) return current.status();
+  if (!*current) {
     absl::StatusOr<SessionRecord> resumed =
         ResumeLocked(session_id, **connection);
     if (!resumed.ok()) return resumed.status();

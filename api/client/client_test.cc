@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -232,6 +233,116 @@ TEST(ClientTest, CreateRefusesAStoredIdAndResumeAnUnknownOne) {
   EXPECT_EQ(
       client->PromptBlocks("s1", "{\"not\":\"an array\"}").status().code(),
       absl::StatusCode::kInvalidArgument);
+}
+
+// An agent that numbers its sessions (agent-1, agent-2, ...) and keeps every
+// request it gets.
+class CountingAgent {
+ public:
+  std::string Reply(const nlohmann::json& request) {
+    std::lock_guard<std::mutex> lock(mu_);
+    requests_.push_back(request);
+    nlohmann::json result = nlohmann::json::object();
+    if (request["method"] == "session/new") {
+      result["sessionId"] = absl::StrCat("agent-", ++sessions_);
+    } else if (request["method"] == "session/prompt") {
+      result["stopReason"] = "end_turn";
+    }
+    return nlohmann::json{
+        {"jsonrpc", "2.0"}, {"id", request["id"]}, {"result", result}}
+        .dump();
+  }
+  int sessions() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return sessions_;
+  }
+  nlohmann::json LastPrompt() {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = requests_.rbegin(); it != requests_.rend(); ++it) {
+      if ((*it)["method"] == "session/prompt") return (*it)["params"];
+    }
+    return nullptr;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<nlohmann::json> requests_;
+  int sessions_ = 0;
+};
+
+// A client of a CountingAgent, with session s1 created.
+class ClientRewindTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.Start());
+    client_ = ConnectTo(server_);
+    ASSERT_NE(client_, nullptr);
+    ASSERT_TRUE(client_->CreateSession(MockSessionS1()).ok());
+  }
+
+  CountingAgent agent_;
+  FakeAgentServer server_{
+      [this](const nlohmann::json& request) { return agent_.Reply(request); }};
+  std::unique_ptr<Client> client_;
+};
+
+// The store's history of a live session is rewound under the client (the
+// CLI's rewind, or the driver's RewindSession): its agent session heard
+// turns that are gone, so the next prompt goes to a new agent session with
+// the replay of what is left, and its events follow the rewind point.
+TEST_F(ClientRewindTest, ARewoundLiveSessionIsBoundAnewWithWhatIsLeftReplayed) {
+  ASSERT_TRUE(client_->Prompt("s1", "first turn").ok());
+  const int64_t kept = Events(*client_, "s1").back().event_index;
+  ASSERT_TRUE(client_->Prompt("s1", "second turn").ok());
+  // Not rewound: the same agent session, no replay.
+  ASSERT_TRUE(client_->ResumeSession("s1").ok());
+  ASSERT_TRUE(client_->Prompt("s1", "third turn").ok());
+  EXPECT_EQ(agent_.sessions(), 1);
+  EXPECT_EQ(agent_.LastPrompt()["prompt"].size(), 1u);
+
+  ASSERT_TRUE(client_->driver().RewindSession("s1", kept).ok());
+  ASSERT_TRUE(client_->Prompt("s1", "after the rewind").ok());
+  EXPECT_EQ(agent_.sessions(), 2);
+  nlohmann::json prompt = agent_.LastPrompt();
+  EXPECT_EQ(prompt["sessionId"], "agent-2");
+  ASSERT_EQ(prompt["prompt"].size(), 2u) << prompt.dump();
+  const std::string replay = prompt["prompt"][0]["text"];
+  EXPECT_TRUE(absl::StrContains(replay, "first turn"));
+  EXPECT_FALSE(absl::StrContains(replay, "second turn"));
+  EXPECT_FALSE(absl::StrContains(replay, "third turn"));
+  EXPECT_EQ(client_->GetSession("s1")->agent_session_id, "agent-2");
+  std::vector<SessionEvent> events = Events(*client_, "s1");
+  // session/new and its reply, the prompt and its reply.
+  ASSERT_EQ(events.size(), static_cast<size_t>(kept) + 4);
+  for (size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].event_index, static_cast<int64_t>(i) + 1);
+  }
+  EXPECT_TRUE(absl::StrContains(events[kept].payload_json, "session/new"));
+
+  // Bound anew, it goes on as any session: no more resumes or replays, also
+  // through ResumeSession.
+  ASSERT_TRUE(client_->ResumeSession("s1").ok());
+  ASSERT_TRUE(client_->Prompt("s1", "and on").ok());
+  EXPECT_EQ(agent_.sessions(), 2);
+  EXPECT_EQ(agent_.LastPrompt()["prompt"].size(), 1u);
+  // ResumeSession notices a rewind too.
+  ASSERT_TRUE(client_->driver().RewindSession("s1", kept).ok());
+  absl::StatusOr<SessionRecord> resumed = client_->ResumeSession("s1");
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_EQ(resumed->agent_session_id, "agent-3");
+}
+
+// A session deleted and created again under its id starts afresh: what the
+// first one's agent session heard does not make the second look rewound.
+TEST_F(ClientRewindTest, ASessionCreatedAgainUnderItsIdIsNotTakenForRewound) {
+  ASSERT_TRUE(client_->Prompt("s1", "one").ok());
+  ASSERT_TRUE(client_->Prompt("s1", "two").ok());
+  ASSERT_TRUE(client_->driver().DeleteSession("s1").ok());
+  ASSERT_TRUE(client_->CreateSession(MockSessionS1()).ok());
+  ASSERT_TRUE(client_->Prompt("s1", "three").ok());
+  EXPECT_EQ(agent_.sessions(), 2);
+  EXPECT_EQ(agent_.LastPrompt()["prompt"].size(), 1u);
+  EXPECT_EQ(Events(*client_, "s1").size(), 4u);
 }
 
 TEST(ClientTest, ConnectRefusesBadOptions) {

@@ -2,8 +2,8 @@
 # `sessionlog chat` against the real server with the scripted agent: piped
 # (plain text, --permission, end of input), then on a terminal under tmux
 # (transcript, permission asked, Ctrl-C cancelling a turn, Ctrl-C between
-# turns quitting), then --resume. Needs SANDBOX_AGENT_BIN; tmux for the
-# terminal part.
+# turns quitting), then --resume; also --resume of a fork and of a rewound
+# session. Needs SANDBOX_AGENT_BIN; tmux for the terminal part.
 set -euo pipefail
 
 runfiles="${TEST_SRCDIR:-$PWD}/${TEST_WORKSPACE:-sessionlog}"
@@ -78,6 +78,57 @@ grep -q '"currentModeId":"auto"' <<<"$show" || fail "record modes not updated: $
 events=$("$sessionlog" --db "$db" events piped --json --limit 1000)
 ! grep -q '"initialize"' <<<"$events" || fail "initialize stored"
 grep -q '"session/set_mode"' <<<"$events" || fail "set_mode not stored"
+
+# ---- fork, then chat --resume of the fork: like any resume, a new agent
+# session that hears the replay of the forked history only, and a turn whose
+# events follow the fork point. The source is not changed. Then the same for
+# a rewound session.
+printf 'alpha one\nbravo two\n' |
+  "$sessionlog" --db "$db" chat --server "$url" --agent mock --id forksrc --cwd /tmp >/dev/null
+src_events=$("$sessionlog" --db "$db" events forksrc --json --limit 1000)
+# The end of the first turn: the first reply with a stopReason.
+through=$(node -e '
+  const events = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  const end = events.find((e) => e.payload.result && e.payload.result.stopReason);
+  console.log(end ? end.eventIndex : "none");' <<<"$src_events")
+[[ "$through" =~ ^[0-9]+$ ]] || fail "no end of the first turn in: $src_events"
+"$sessionlog" --db "$db" fork forksrc forked --through "$through" >/dev/null
+# check_resumed ID OLD_EVENTS TEXT: ID's events up to $through are OLD_EVENTS'
+# (payloads and indexes), then come session/new and one prompt whose first
+# block replays turn 1 but not turn 2, and whose second is TEXT.
+check_resumed() {
+  "$sessionlog" --db "$db" events "$1" --json --limit 1000 |
+    node -e '
+      const [through, old, text] = [Number(process.argv[1]), JSON.parse(process.argv[2]), process.argv[3]];
+      const events = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      const problems = [];
+      events.forEach((e, i) => { if (e.eventIndex !== i + 1) problems.push(`index ${e.eventIndex} at ${i}`); });
+      const kept = events.filter((e) => e.eventIndex <= through);
+      const want = old.filter((e) => e.eventIndex <= through);
+      if (JSON.stringify(kept.map((e) => e.payload)) !== JSON.stringify(want.map((e) => e.payload)))
+        problems.push("the events up to the fork point differ");
+      const added = events.filter((e) => e.eventIndex > through);
+      if (!added.length || added[0].payload.method !== "session/new") problems.push("no session/new after the fork point");
+      const prompts = added.filter((e) => e.payload.method === "session/prompt").map((e) => e.payload.params.prompt);
+      if (prompts.length !== 1 || prompts[0].length !== 2) problems.push(`prompts: ${JSON.stringify(prompts)}`);
+      else {
+        if (!prompts[0][0].text.includes("alpha one")) problems.push("turn 1 not replayed");
+        if (prompts[0][0].text.includes("bravo two")) problems.push("turn 2 replayed");
+        if (prompts[0][1].text !== text) problems.push(`the prompt is ${prompts[0][1].text}`);
+      }
+      if (problems.length) { console.error(problems.join("\n")); process.exit(1); }
+    ' "$through" "$2" "$3" || fail "chat --resume $1: see above"
+}
+out=$(printf 'charlie three\n' | "$sessionlog" --db "$db" chat --server "$url" --resume forked)
+grep -q 'with 1 earlier text block' <<<"$out" || fail "no replay in the fork's prompt: $out"
+grep -q 'echo: charlie three' <<<"$out" || fail "the fork's turn: $out"
+check_resumed forked "$src_events" "charlie three"
+[[ "$("$sessionlog" --db "$db" events forksrc --json --limit 1000)" == "$src_events" ]] ||
+  fail "the fork's source changed"
+"$sessionlog" --db "$db" rewind forksrc --to "$through" >/dev/null
+out=$(printf 'delta four\n' | "$sessionlog" --db "$db" chat --server "$url" --resume forksrc)
+grep -q 'echo: delta four' <<<"$out" || fail "the rewound session's turn: $out"
+check_resumed forksrc "$src_events" "delta four"
 
 # Bad options are usage errors (exit 2).
 set +e

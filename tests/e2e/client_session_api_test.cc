@@ -2,13 +2,16 @@
 // service leans on, against the real server and the scripted agent:
 // Cancel, asynchronous prompts, several listeners with Unsubscribe, a
 // permission answered later from another thread, two sessions' turns at
-// once on one agent process, agent listing.
+// once on one agent process, agent listing, and stored sessions forked or
+// rewound (SessionPersistDriver::ForkSession / RewindSession) and then
+// continued with a live agent.
 
 #include <atomic>
 #include <cstdlib>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -75,9 +78,81 @@ class ClientSessionApiTest : public ::testing::Test {
     return out;
   }
 
+  std::vector<SessionEvent> Events(const std::string& id) {
+    ListEventsRequest request;
+    request.session_id = id;
+    request.limit = kMaxPageLimit;
+    absl::StatusOr<Page<SessionEvent>> page = client_->ListEvents(request);
+    EXPECT_TRUE(page.ok()) << page.status();
+    return page.ok() ? page->items : std::vector<SessionEvent>{};
+  }
+
+  // Creates `id` and runs one echoed turn per text; returns the index of the
+  // last event of each turn (its result).
+  std::vector<int64_t> CreateWithTurns(const std::string& id,
+                                       const std::vector<std::string>& texts) {
+    Create(id);
+    std::vector<int64_t> ends;
+    for (const std::string& text : texts) {
+      absl::StatusOr<PromptResult> result = client_->Prompt(id, text);
+      EXPECT_TRUE(result.ok()) << result.status();
+      absl::StatusOr<std::optional<int64_t>> highest =
+          client_->driver().HighestEventIndex(id);
+      EXPECT_TRUE(highest.ok() && highest->has_value());
+      ends.push_back(highest.ok() ? highest->value_or(0) : 0);
+    }
+    return ends;
+  }
+
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<Client> client_;
 };
+
+// The text blocks of the session/prompt envelopes among `events`.
+std::vector<Json> PromptBlocks(const std::vector<SessionEvent>& events) {
+  std::vector<Json> prompts;
+  for (const SessionEvent& e : events) {
+    Json payload = Json::parse(e.payload_json);
+    if (payload.value("method", "") == "session/prompt") {
+      prompts.push_back(payload["params"]["prompt"]);
+    }
+  }
+  return prompts;
+}
+
+// What a continued session must look like after `kept` (its history up to
+// through_index, as forked or rewound): those events unchanged, then a new
+// agent session and one turn whose prompt starts with the replay of exactly
+// `kept`, all at the indexes that follow through_index.
+void ExpectContinuedAfter(const std::vector<SessionEvent>& kept,
+                          const std::vector<SessionEvent>& now,
+                          const std::string& replay, const std::string& text) {
+  ASSERT_GT(now.size(), kept.size());
+  const int64_t through_index = kept.back().event_index;
+  for (size_t i = 0; i < kept.size(); ++i) {
+    EXPECT_EQ(now[i].event_index, kept[i].event_index);
+    EXPECT_EQ(now[i].payload_json, kept[i].payload_json);
+  }
+  std::vector<SessionEvent> added(now.begin() + kept.size(), now.end());
+  for (size_t i = 0; i < added.size(); ++i) {
+    EXPECT_EQ(added[i].event_index,
+              through_index + 1 + static_cast<int64_t>(i));
+  }
+  // The new agent session, then the turn.
+  EXPECT_EQ(Json::parse(added.front().payload_json)["method"], "session/new");
+  std::vector<Json> prompts = PromptBlocks(added);
+  ASSERT_EQ(prompts.size(), 1u);
+  ASSERT_EQ(prompts[0].size(), 2u) << prompts[0].dump().substr(0, 2000);
+  EXPECT_EQ(prompts[0][0]["text"], replay);
+  EXPECT_EQ(prompts[0][1]["text"], text);
+  EXPECT_EQ(Json::parse(added.back().payload_json)["result"]["stopReason"],
+            "end_turn");
+  // The agent heard one block of history, and answered the turn's text.
+  std::string chunks;
+  for (const SessionEvent& e : added) chunks += e.payload_json;
+  EXPECT_TRUE(absl::StrContains(chunks, "with 1 earlier text block(s)"));
+  EXPECT_TRUE(absl::StrContains(chunks, "echo: " + text));
+}
 
 TEST_F(ClientSessionApiTest, CancelEndsARunningTurnAndIsStored) {
   Create("s1");
@@ -196,6 +271,96 @@ TEST_F(ClientSessionApiTest, TwoSessionsTurnAtOnceOnOneAgentProcess) {
                 client_->GetSession(id)->agent_session_id.value());
     }
   }
+}
+
+TEST_F(ClientSessionApiTest, AForkResumesWithItsOwnHistoryOnlyAndLeavesTheSourceAlone) {
+  std::vector<int64_t> ends =
+      CreateWithTurns("src", {"alpha one", "bravo two", "charlie three"});
+  ASSERT_EQ(ends.size(), 3u);
+  const std::vector<SessionEvent> source_before = Events("src");
+  const SessionRecord source_record = *client_->GetSession("src");
+  // Through the end of the first turn.
+  const int64_t through_index = ends[0];
+  ASSERT_TRUE(client_->driver().ForkSession("src", "fork", through_index).ok());
+
+  absl::StatusOr<SessionRecord> fork = client_->GetSession("fork");
+  ASSERT_TRUE(fork.ok()) << fork.status();
+  EXPECT_FALSE(fork->agent_session_id.has_value());
+  std::vector<SessionEvent> kept = Events("fork");
+  ASSERT_EQ(kept.size(), static_cast<size_t>(through_index));
+  absl::StatusOr<std::optional<std::string>> replay =
+      client_->ReplayText("fork");
+  ASSERT_TRUE(replay.ok() && replay->has_value()) << replay.status();
+  EXPECT_TRUE(absl::StrContains(**replay, "alpha one"));
+  EXPECT_FALSE(absl::StrContains(**replay, "bravo two"));
+  EXPECT_FALSE(absl::StrContains(**replay, "charlie three"));
+
+  absl::StatusOr<SessionRecord> resumed = client_->ResumeSession("fork");
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  ASSERT_TRUE(resumed->agent_session_id.has_value());
+  EXPECT_NE(resumed->agent_session_id, source_record.agent_session_id);
+  absl::StatusOr<PromptResult> turn = client_->Prompt("fork", "delta four");
+  ASSERT_TRUE(turn.ok()) << turn.status();
+  EXPECT_EQ(turn->stop_reason, "end_turn");
+  ExpectContinuedAfter(kept, Events("fork"), **replay, "delta four");
+
+  // The source: the same events, ids included, and the same record; and it
+  // goes on with its own agent session, without a replay.
+  const std::vector<SessionEvent> source_after = Events("src");
+  ASSERT_EQ(source_after.size(), source_before.size());
+  for (size_t i = 0; i < source_after.size(); ++i) {
+    EXPECT_EQ(source_after[i].id, source_before[i].id);
+    EXPECT_EQ(source_after[i].event_index, source_before[i].event_index);
+    EXPECT_EQ(source_after[i].payload_json, source_before[i].payload_json);
+  }
+  EXPECT_EQ(client_->GetSession("src")->agent_session_id,
+            source_record.agent_session_id);
+  ASSERT_TRUE(client_->Prompt("src", "echo on").ok());
+  std::vector<Json> prompts = PromptBlocks(Events("src"));
+  ASSERT_EQ(prompts.size(), 4u);
+  EXPECT_EQ(prompts.back().size(), 1u);
+}
+
+// The session is still bound to its agent session, which heard the turns
+// that the rewind dropped: the client must not go on with it.
+TEST_F(ClientSessionApiTest, ARewoundLiveSessionResumesWithoutTheDroppedTurns) {
+  std::vector<int64_t> ends =
+      CreateWithTurns("s1", {"alpha one", "bravo two", "charlie three"});
+  ASSERT_EQ(ends.size(), 3u);
+  const std::string agent_session =
+      client_->GetSession("s1")->agent_session_id.value_or("");
+  const int64_t through_index = ends[0];
+  ASSERT_TRUE(client_->driver().RewindSession("s1", through_index).ok());
+  std::vector<SessionEvent> kept = Events("s1");
+  ASSERT_EQ(kept.back().event_index, through_index);
+  absl::StatusOr<std::optional<std::string>> replay = client_->ReplayText("s1");
+  ASSERT_TRUE(replay.ok() && replay->has_value()) << replay.status();
+  EXPECT_TRUE(absl::StrContains(**replay, "alpha one"));
+  EXPECT_FALSE(absl::StrContains(**replay, "bravo two"));
+
+  absl::StatusOr<SessionRecord> resumed = client_->ResumeSession("s1");
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_NE(resumed->agent_session_id.value_or(""), agent_session);
+  absl::StatusOr<PromptResult> turn = client_->Prompt("s1", "delta four");
+  ASSERT_TRUE(turn.ok()) << turn.status();
+  ExpectContinuedAfter(kept, Events("s1"), **replay, "delta four");
+  // Once resumed, the session goes on as any other: no second replay.
+  ASSERT_TRUE(client_->Prompt("s1", "echo on").ok());
+  EXPECT_EQ(PromptBlocks(Events("s1")).back().size(), 1u);
+}
+
+// The same without an explicit ResumeSession: the next prompt notices the
+// rewind by itself.
+TEST_F(ClientSessionApiTest, APromptAfterARewindReplaysOnlyWhatIsLeft) {
+  std::vector<int64_t> ends = CreateWithTurns("s1", {"alpha one", "bravo two"});
+  ASSERT_EQ(ends.size(), 2u);
+  ASSERT_TRUE(client_->driver().RewindSession("s1", ends[0]).ok());
+  std::vector<SessionEvent> kept = Events("s1");
+  absl::StatusOr<std::optional<std::string>> replay = client_->ReplayText("s1");
+  ASSERT_TRUE(replay.ok() && replay->has_value()) << replay.status();
+  absl::StatusOr<PromptResult> turn = client_->Prompt("s1", "delta four");
+  ASSERT_TRUE(turn.ok()) << turn.status();
+  ExpectContinuedAfter(kept, Events("s1"), **replay, "delta four");
 }
 
 TEST_F(ClientSessionApiTest, AgentsAreListedAndInstalled) {

@@ -6,6 +6,7 @@
 // for Postgres (tag "external").
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -14,12 +15,14 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "engine/memory/memory_driver.h"
 #include "engine/postgres/postgres_driver.h"
 #include "engine/rocksdb/rocksdb_driver.h"
 #include "engine/sqlite/sqlite_driver.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "schema/json_codec.h"
 #include "tests/interop/store_dump.h"
 #include "tests/testing/pg_test_schema.h"
@@ -297,6 +300,165 @@ TEST_P(TsInteropTest, TheTsDriverHitsTheUniqueIndex) {
 TEST_P(TsInteropTest, ReadOnlyOnTsTablesChangesNothingAndTsWorksAfterAWrite) {
   std::unique_ptr<Store> store = GetParam()();
   ReadOnlyThenWriteThenTs(*store, MakeFixture().write_order);
+}
+
+// The lines of `lines` that are about session `id` (its record and events),
+// parsed.
+std::vector<nlohmann::json> LinesOf(const std::vector<std::string>& lines,
+                                    const std::string& id) {
+  std::vector<nlohmann::json> out;
+  for (const std::string& line : lines) {
+    nlohmann::json j = nlohmann::json::parse(line);
+    if ((j.contains("session") && j["session"]["id"] == id) ||
+        (j.contains("event") && j["event"]["sessionId"] == id)) {
+      out.push_back(std::move(j));
+    }
+  }
+  return out;
+}
+
+// `lines` without those about session `id`, and without its events above
+// `above_index` when that is not negative (then its record stays).
+std::vector<std::string> Without(const std::vector<std::string>& lines,
+                                 const std::string& id,
+                                 int64_t above_index = -1) {
+  std::vector<std::string> out;
+  for (const std::string& line : lines) {
+    nlohmann::json j = nlohmann::json::parse(line);
+    bool drop = false;
+    if (j.contains("session")) {
+      drop = above_index < 0 && j["session"]["id"] == id;
+    } else if (j["event"]["sessionId"] == id) {
+      drop = j["event"]["eventIndex"].get<int64_t>() > above_index;
+    }
+    if (!drop) out.push_back(line);
+  }
+  return out;
+}
+
+// A TS service shares the tables with sessionlog's fork and rewind (the
+// CLI's, or a C++ service's): the TS driver reads a fork as a session of its
+// own and a rewound session as what is left, and goes on writing both at the
+// indexes that follow.
+TEST_P(TsInteropTest, TsReadsForksAndRewindsAndAppendsAfterThem) {
+  std::unique_ptr<Store> store = GetParam()();
+  const Fixture fixture = MakeFixture();
+  // Hostile ids (LIKE wildcards, placeholders, quotes), with 10 and 9 events;
+  // the source has an agent session id, which the fork must not copy.
+  const std::string source = "%_like", fork = "fork of %_like'; --";
+  const std::string rewound = "$1";
+  const int64_t fork_through = 6, rewind_to = 4;
+  {
+    auto driver = store->Open();
+    ASSERT_TRUE(driver.ok()) << driver.status();
+    ASSERT_TRUE(WriteLines(**driver, fixture.write_order).ok());
+    ASSERT_EQ(*(*driver)->HighestEventIndex(source), 10);
+    ASSERT_EQ(*(*driver)->HighestEventIndex(rewound), 9);
+    ASSERT_TRUE((*driver)->ForkSession(source, fork, fork_through).ok());
+    ASSERT_TRUE((*driver)->RewindSession(rewound, rewind_to).ok());
+  }
+  auto dump = RunTs(*store, "dump");
+  ASSERT_TRUE(dump.ok()) << dump.status();
+
+  // The fork: the source's record but for its id and agent session id, and
+  // the source's events through fork_through, under new ids.
+  const std::vector<nlohmann::json> source_lines =
+      LinesOf(fixture.export_order, source);
+  const std::vector<nlohmann::json> fork_lines = LinesOf(*dump, fork);
+  ASSERT_EQ(fork_lines.size(), 1u + fork_through);
+  nlohmann::json expected_record = source_lines[0]["session"];
+  ASSERT_TRUE(expected_record.contains("agentSessionId"));
+  expected_record.erase("agentSessionId");
+  expected_record["id"] = fork;
+  EXPECT_EQ(fork_lines[0]["session"], expected_record);
+  for (int64_t k = 1; k <= fork_through; ++k) {
+    nlohmann::json copy = fork_lines[k]["event"];
+    const nlohmann::json& original = source_lines[k]["event"];
+    EXPECT_EQ(copy["eventIndex"], k);
+    EXPECT_EQ(copy["sessionId"], fork);
+    EXPECT_NE(copy["id"], original["id"]);
+    copy["id"] = original["id"];
+    copy["sessionId"] = source;
+    EXPECT_EQ(copy, original) << "event " << k;
+  }
+  // getSession of the fork, as the SDK calls it on resume.
+  auto got = RunTs(*store, "get", {nlohmann::json(fork).dump()});
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(got->at(0))["session"], expected_record);
+  // Everything else is the fixture with the rewound session's events after
+  // rewind_to gone: the source and every other session unchanged.
+  std::string why;
+  EXPECT_TRUE(SameJsonLines(Without(*dump, fork),
+                            Without(fixture.export_order, rewound, rewind_to),
+                            &why))
+      << why;
+
+  // The TS driver goes on: the rewound session at rewind_to + 1 (free
+  // again: the unique index would refuse it if the rewind had left the old
+  // event), the fork after its copy, and the fork's record bound to an agent
+  // session, as the SDK's resume does.
+  auto event_line = [](const std::string& session, int64_t index,
+                       const std::string& text) {
+    return nlohmann::json{{"event",
+                           {{"id", absl::StrCat("ts-", index, "-", session)},
+                            {"eventIndex", index},
+                            {"sessionId", session},
+                            {"createdAt", 1800000000000 + index},
+                            {"connectionId", "ts-conn"},
+                            {"sender", "client"},
+                            {"payload",
+                             {{"jsonrpc", "2.0"},
+                              {"method", "session/prompt"},
+                              {"params", {{"text", text}}}}}}}}
+        .dump();
+  };
+  nlohmann::json bound = expected_record;
+  bound["agentSessionId"] = "ts-agent-session";
+  bound["lastConnectionId"] = "ts-conn";
+  const std::vector<std::string> ts_writes = {
+      event_line(rewound, rewind_to + 1, "after the rewind"),
+      nlohmann::json{{"session", bound}}.dump(),
+      event_line(fork, fork_through + 1, "on the fork"),
+  };
+  auto written = RunTs(*store, "write", ts_writes);
+  ASSERT_TRUE(written.ok()) << written.status();
+
+  auto driver = store->Open();
+  ASSERT_TRUE(driver.ok()) << driver.status();
+  EXPECT_EQ(*(*driver)->HighestEventIndex(rewound), rewind_to + 1);
+  EXPECT_EQ(*(*driver)->HighestEventIndex(fork), fork_through + 1);
+  EXPECT_EQ(*(*driver)->HighestEventIndex(source), 10);
+  absl::StatusOr<SessionRecord> record = (*driver)->GetSession(fork);
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(record->agent_session_id, "ts-agent-session");
+  struct Appended {
+    std::string session;
+    int64_t index;
+    std::string text;
+  };
+  for (const Appended& appended :
+       {Appended{rewound, rewind_to + 1, "after the rewind"},
+        Appended{fork, fork_through + 1, "on the fork"}}) {
+    const std::string& id = appended.session;
+    const int64_t index = appended.index;
+    const std::string& text = appended.text;
+    auto last = (*driver)->LastEvents(id, 1);
+    ASSERT_TRUE(last.ok()) << last.status();
+    ASSERT_EQ(last->size(), 1u);
+    EXPECT_EQ(last->at(0).event_index, index);
+    EXPECT_EQ(last->at(0).id, absl::StrCat("ts-", index, "-", id));
+    EXPECT_EQ(nlohmann::json::parse(last->at(0).payload_json)["params"]["text"],
+              text);
+  }
+  // Both sides read the same store.
+  auto ours = ExportLines(**driver);
+  ASSERT_TRUE(ours.ok()) << ours.status();
+  auto theirs = RunTs(*store, "dump");
+  ASSERT_TRUE(theirs.ok()) << theirs.status();
+  EXPECT_TRUE(SameJsonLines(*ours, *theirs, &why)) << why;
+  EXPECT_EQ(ours->size(), fixture.export_order.size() - (9 - rewind_to) + 1 +
+                              (1 + fork_through) + 1);
 }
 
 // The same on the tables of an older TS SQLite driver: no sandbox_id,

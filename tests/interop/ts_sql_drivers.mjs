@@ -7,6 +7,7 @@
 //
 //   node ts_sql_drivers.mjs sqlite FILE write   < lines   # JSON lines in
 //   node ts_sql_drivers.mjs sqlite FILE dump    > lines   # JSON lines out
+//   node ts_sql_drivers.mjs sqlite FILE get     < ids > lines  # getSession
 //   node ts_sql_drivers.mjs sqlite-old FILE write|dump    # an older driver
 //   node ts_sql_drivers.mjs postgres URI SCHEMA write|dump
 //
@@ -17,6 +18,8 @@
 // Lines are sessionlog's export form: {"session":{...}} or {"event":{...}}.
 // `write` calls updateSession / insertEvent for each line, in order. `dump`
 // pages through listSessions and, after each record, listEvents of it.
+// `get` reads one session id per line (a JSON string) and prints
+// {"session":...} from getSession, or {"session":null} when there is none.
 // Modules come from $SESSIONLOG_NODE_MODULES, else from where
 // install_node_packages (tools/scripts/services.sh) installs
 // tests/sdk/package-lock.json: ${SESSIONLOG_CACHE:-$HOME/.cache}/sessionlog-oracle,
@@ -116,6 +119,10 @@ class SqliteDriver {
   async insertEvent(e) {
     this.db.prepare(upsertSql("events", EVENT_COLUMNS, () => "?")).run(...eventParams(e));
   }
+  async getSession(id) {
+    const row = this.db.prepare(`SELECT ${this.sessionColumns} FROM sessions WHERE id = ?`).get(id);
+    return row ? decodeSession(row) : null;
+  }
   async listSessions(offset, limit) {
     const rows = this.db.prepare(`SELECT ${this.sessionColumns} FROM sessions
       ORDER BY created_at ASC, id ASC LIMIT ? OFFSET ?`).all(limit, offset);
@@ -167,6 +174,11 @@ class PostgresDriver {
   async insertEvent(e) {
     await this.client.query(upsertSql(this.e, EVENT_COLUMNS, PostgresDriver.param), eventParams(e));
   }
+  async getSession(id) {
+    const rows = (await this.client.query(`SELECT ${PostgresDriver.select(SESSION_COLUMNS)} FROM ${this.s}
+      WHERE id = $1`, [id])).rows;
+    return rows.length ? decodeSession(rows[0]) : null;
+  }
   async listSessions(offset, limit) {
     const rows = (await this.client.query(`SELECT ${PostgresDriver.select(SESSION_COLUMNS)} FROM ${this.s}
       ORDER BY created_at ASC, id ASC LIMIT $1 OFFSET $2`, [limit, offset])).rows;
@@ -194,8 +206,8 @@ async function main() {
     await driver.init();
     command = rest[2];
   } else {
-    throw new Error("usage: ts_sql_drivers.mjs sqlite|sqlite-old FILE write|dump | " +
-      "postgres URI SCHEMA write|dump");
+    throw new Error("usage: ts_sql_drivers.mjs sqlite|sqlite-old FILE write|dump|get | " +
+      "postgres URI SCHEMA write|dump|get");
   }
   const PAGE = 7;  // Small, so that paging is exercised.
   if (command === "write") {
@@ -205,6 +217,11 @@ async function main() {
       if (obj.session) await driver.updateSession(obj.session);
       else await driver.insertEvent(obj.event);
     }
+  } else if (command === "get") {
+    const ids = fs.readFileSync(0, "utf8").split("\n").filter((l) => l.trim() !== "");
+    const out = [];
+    for (const id of ids) out.push(JSON.stringify({ session: await driver.getSession(JSON.parse(id)) }));
+    process.stdout.write(out.map((l) => l + "\n").join(""));
   } else if (command === "dump") {
     const out = [];
     for (let offset = 0; ; ) {
