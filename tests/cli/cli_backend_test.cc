@@ -336,6 +336,18 @@ TEST_P(CliBackendTest, BadForksAndRewindsChangeNothing) {
     EXPECT_EQ(r.out, "") << absl::StrJoin(c.args, " ");
   }
   EXPECT_EQ(Run({"export"}).out, before);
+  // The flags are checked before the store is opened: a bad one is a usage
+  // error even where there is no store at all.
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"fork", "a", "b", "--through", "-1"},
+           {"rewind", "a", "--to", "x"},
+           {"prune", "--idle-before", "2999-01-01T00:00:00Z"}}) {
+    std::vector<std::string> full = {"--db", "rocksdb:/nonexistent/store"};
+    full.insert(full.end(), args.begin(), args.end());
+    CliResult r = RunCli(full);
+    EXPECT_EQ(r.exit_code, kUsage) << absl::StrJoin(args, " ") << r.err;
+  }
 }
 
 TEST_P(CliBackendTest, PruneRemovesDestroyedAndIdleSessions) {
@@ -379,7 +391,10 @@ TEST_P(CliBackendTest, PruneRemovesDestroyedAndIdleSessions) {
        std::vector<std::vector<std::string>>{
            {"prune"},
            {"prune", "--idle-before", "soon"},
-           {"prune", "--destroyed-before", "-5"}}) {
+           {"prune", "--destroyed-before", "-5"},
+           // The future would select everything.
+           {"prune", "--idle-before", "2999-01-01T00:00:00Z"},
+           {"prune", "--destroyed-before", "32503680000000", "--dry-run"}}) {
     r = Run(args);
     EXPECT_EQ(r.exit_code, kUsage) << absl::StrJoin(args, " ") << r.err;
     EXPECT_EQ(r.out, "") << absl::StrJoin(args, " ");

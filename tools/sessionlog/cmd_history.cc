@@ -2,6 +2,7 @@
 // driver's ForkSession and RewindSession, with a line saying what changed.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -55,7 +56,12 @@ absl::Status RunFork(Context& ctx) {
   const std::string& fork = ctx.arg(1);
   absl::StatusOr<int64_t> through = RequiredIndex(ctx, "through");
   if (!through.ok()) return through.status();
-  SessionPersistDriver& store = ctx.store();
+  // Opened once the flags are known good, so that a bad --through is a
+  // usage error whatever state the store is in.
+  absl::StatusOr<std::unique_ptr<SessionPersistDriver>> opened =
+      ctx.OpenStore(ctx.options.db, StoreAccess::kWrite);
+  if (!opened.ok()) return opened.status();
+  SessionPersistDriver& store = **opened;
   // A fork is a new session: past --max-sessions it evicts the oldest, the
   // source or the fork itself among them. The ids before and after name
   // what went (this process holds rocksdb and sqlite stores for writing; on
@@ -104,7 +110,10 @@ absl::Status RunRewind(Context& ctx) {
   const std::string& id = ctx.arg(0);
   absl::StatusOr<int64_t> to = RequiredIndex(ctx, "to");
   if (!to.ok()) return to.status();
-  SessionPersistDriver& store = ctx.store();
+  absl::StatusOr<std::unique_ptr<SessionPersistDriver>> opened =
+      ctx.OpenStore(ctx.options.db, StoreAccess::kWrite);
+  if (!opened.ok()) return opened.status();
+  SessionPersistDriver& store = **opened;
   // Counted before and after, for the confirmation: this process holds the
   // store for writing, so nothing else changes the session in between
   // (rocksdb, sqlite); on a shared server the counts are what was there just
@@ -151,7 +160,7 @@ extern const Command kForkCommand = {
      "fork fix-flaky-test try-again --through 12 --json"},
     2,
     2,
-    StoreAccess::kWrite,
+    StoreAccess::kNone,  // RunFork opens it for writing, after its flags.
     RunFork,
 };
 
@@ -169,7 +178,7 @@ extern const Command kRewindCommand = {
     {"rewind fix-flaky-test --to 12", "rewind fix-flaky-test --to 12 --json"},
     1,
     1,
-    StoreAccess::kWrite,
+    StoreAccess::kNone,  // RunRewind opens it for writing, after its flags.
     RunRewind,
 };
 

@@ -61,6 +61,21 @@ absl::Status RunPrune(Context& ctx) {
     return UsageError(
         "give --destroyed-before TIME, --idle-before TIME, or both");
   }
+  // A time in the future selects every session (idle) or every destroyed
+  // one: almost certainly a mistake, and not one to find out after the fact.
+  const int64_t now = absl::ToUnixMillis(absl::Now());
+  for (const auto& [flag, time] :
+       {std::pair<const char*, std::optional<int64_t>>{"destroyed-before",
+                                                       *destroyed_before},
+        {"idle-before", *idle_before}}) {
+    if (time && *time > now) {
+      return UsageError(absl::StrCat(
+          "--", flag, " is in the future (", FormatTime(*time),
+          "); it would select every session that is ",
+          std::string(flag) == "idle-before" ? "stored" : "destroyed",
+          ". Give a past time, or an age such as 30d"));
+    }
+  }
   const PruneRule rule{*destroyed_before, *idle_before};
   const bool dry_run = ctx.Has("dry-run");
   // A dry run only reads, so it works beside a live writer.
