@@ -180,6 +180,22 @@ absl::Status SessionPersistDriver::ForkTargetExists(absl::string_view id) {
                    "\" already exists; fork into a new id"));
 }
 
+absl::Status SessionPersistDriver::CheckForkEvictions(
+    absl::string_view source_id, absl::string_view new_id,
+    const std::vector<std::string>& victims, int64_t max_sessions) {
+  for (const std::string& victim : victims) {
+    if (victim != source_id && victim != new_id) continue;
+    return absl::FailedPreconditionError(absl::StrCat(
+        "forking \"", absl::CHexEscape(source_id), "\" into \"",
+        absl::CHexEscape(new_id), "\" would evict \"", absl::CHexEscape(victim),
+        "\": the store holds max_sessions (", max_sessions,
+        ") sessions, and the fork, which takes its source's created_at, would "
+        "be among the oldest. Nothing was changed; raise max_sessions or "
+        "delete older sessions first"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status SessionPersistDriver::RewindSessionNotFound(absl::string_view id) {
   return absl::NotFoundError(
       absl::StrCat("session \"", absl::CHexEscape(id),

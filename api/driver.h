@@ -86,6 +86,7 @@ struct PrunedSession {
   SessionRecord record;  // As it was when it was removed.
   PruneReason reason;    // kDestroyed when both rules select it.
   int64_t last_activity_at = 0;
+  int64_t events = 0;  // The retained events removed with it.
 };
 
 // The latest of a session's created_at, its destroyed_at and
@@ -158,12 +159,16 @@ class SessionPersistDriver {
   // source is not changed.
   //
   // Atomic: on any error nothing is written. Then evicts past max_sessions
-  // as UpdateSession does (the fork takes the source's created_at, so it may
-  // be evicted itself, or evict its source). The fork's events are within the
-  // source's retained window, so max_events_per_session trims none of them
-  // unless the store is opened with a smaller limit than it was written with.
+  // as UpdateSession does, but never the source or the fork: the fork takes
+  // the source's created_at, so in a full store the two may be among the
+  // oldest, and then the fork is refused (FailedPrecondition) rather than
+  // lose either. The fork's events are within the source's retained window,
+  // so max_events_per_session trims none of them unless the store is opened
+  // with a smaller limit than it was written with.
   //
   // Errors, with nothing changed: NotFound if `source_id` has no record;
+  // FailedPrecondition if the eviction the fork causes would remove the
+  // source or the fork;
   // AlreadyExists if `new_id` has a record or events (also new_id ==
   // source_id); InvalidArgument for an invalid id, a negative through_index,
   // or one above the source's highest event index (so a source without
@@ -292,12 +297,13 @@ class SessionPersistDriver {
   // write, if `still_selected` returns true when called on its record and
   // the created_at of its newest retained event (nullopt: none) inside that
   // write's isolation: no write to `id` may happen between the call and the
-  // removal. Returns whether it removed the session; false, with nothing
-  // changed, when `id` has no record. Default as DoForkSession's.
+  // removal. Returns the number of retained events removed with it, or
+  // nullopt, with nothing changed, when it removed nothing (also when `id`
+  // has no record). Default as DoForkSession's.
   using StillSelected = absl::FunctionRef<bool(
       const SessionRecord& record, std::optional<int64_t> newest_event_at)>;
-  virtual absl::StatusOr<bool> DoDeleteSessionIf(absl::string_view id,
-                                                 StillSelected still_selected);
+  virtual absl::StatusOr<std::optional<int64_t>> DoDeleteSessionIf(
+      absl::string_view id, StillSelected still_selected);
   virtual absl::StatusOr<DriverStats> DoStats() = 0;
   // Makes every acknowledged write survive a power cut.
   virtual absl::Status DoFlush() = 0;
@@ -327,6 +333,11 @@ class SessionPersistDriver {
   static absl::Status ForkSourceNotFound(absl::string_view id);
   // AlreadyExists for fork target `id`, which has a record or events.
   static absl::Status ForkTargetExists(absl::string_view id);
+  // OK unless `victims`, the sessions that the fork of `source_id` into
+  // `new_id` would evict, include either; then FailedPrecondition.
+  static absl::Status CheckForkEvictions(
+      absl::string_view source_id, absl::string_view new_id,
+      const std::vector<std::string>& victims, int64_t max_sessions);
   // NotFound for rewound session `id`, which has no record and no events.
   static absl::Status RewindSessionNotFound(absl::string_view id);
   // OK when `through_index` is at or below `highest`, the highest event index

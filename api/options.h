@@ -16,11 +16,13 @@ namespace sessionlog {
 // Set a limit to kNoLimit to switch it off.
 inline constexpr int64_t kNoLimit = 0;
 // Set a limit to kLimitFromStore to use the one the store recorded when its
-// last writer opened it: rocksdb: stores record their writers' limits; where
-// none is recorded (a new store, or another backend), the SDK's default
-// applies. Tools that inspect or maintain a store use it, so that they
-// neither clip what the service keeps nor change its retention policy.
-// options() reports the limit in force once the driver is open.
+// last writer opened it: rocksdb: stores record their writers' limits, and a
+// new one gets the SDK's default; sqlite: and postgres: stores are the TS
+// SDK's tables, which record none and whose TS drivers enforce none, so
+// there it means no limit; memory: gets the SDK's default. Tools that inspect
+// or maintain a store use it, so that they neither clip what the service keeps
+// nor change its retention policy. options() reports the limit in force once
+// the driver is open.
 inline constexpr int64_t kLimitFromStore = -1;
 inline constexpr int64_t kDefaultMaxSessions = 1024;         // As the SDK.
 inline constexpr int64_t kDefaultMaxEventsPerSession = 500;  // As the SDK.

@@ -99,7 +99,7 @@ absl::StatusOr<std::vector<PrunedSession>> SessionPersistDriver::PruneSessions(
   std::vector<PrunedSession> pruned;
   for (const std::string& id : candidates) {
     PrunedSession removed;
-    absl::StatusOr<bool> deleted =
+    absl::StatusOr<std::optional<int64_t>> deleted =
         DoDeleteSessionIf(id, [&](const SessionRecord& record,
                                   std::optional<int64_t> newest_event_at) {
           std::optional<PruneReason> reason =
@@ -115,13 +115,16 @@ absl::StatusOr<std::vector<PrunedSession>> SessionPersistDriver::PruneSessions(
                        "\" (after removing ", pruned.size(),
                        " sessions): ", deleted.status().message()));
     }
-    if (*deleted) pruned.push_back(std::move(removed));
+    if (deleted->has_value()) {
+      removed.events = **deleted;
+      pruned.push_back(std::move(removed));
+    }
   }
   return pruned;
 }
 
-absl::StatusOr<bool> SessionPersistDriver::DoDeleteSessionIf(absl::string_view,
-                                                             StillSelected) {
+absl::StatusOr<std::optional<int64_t>> SessionPersistDriver::DoDeleteSessionIf(
+    absl::string_view, StillSelected) {
   return absl::UnimplementedError("this driver cannot prune sessions");
 }
 

@@ -76,6 +76,28 @@ class MemoryDriver final : public SessionPersistDriver {
     }
   }
 
+  // The sessions that adding the new record `record` would evict, first in
+  // (created_at, id) order. Caller holds mu_.
+  std::vector<std::string> EvictionVictims(const SessionRecord& record) const {
+    std::vector<std::string> victims;
+    const int64_t max_sessions = options().max_sessions;
+    const int64_t count = static_cast<int64_t>(sessions_.size()) + 1;
+    if (max_sessions == kNoLimit || count <= max_sessions) return victims;
+    const AgeKey added{record.created_at, record.id};
+    bool added_taken = false;
+    for (auto it = by_age_.begin();
+         static_cast<int64_t>(victims.size()) < count - max_sessions;) {
+      if (!added_taken && (it == by_age_.end() || added < *it)) {
+        victims.push_back(record.id);
+        added_taken = true;
+      } else {
+        victims.push_back(it->second);
+        ++it;
+      }
+    }
+    return victims;
+  }
+
   // Drops the oldest events of `log` past max_events_per_session.
   void Trim(EventLog& log) {
     const int64_t max_events = options().max_events_per_session;
@@ -173,21 +195,23 @@ class MemoryDriver final : public SessionPersistDriver {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<bool> DoDeleteSessionIf(
+  absl::StatusOr<std::optional<int64_t>> DoDeleteSessionIf(
       absl::string_view id, StillSelected still_selected) override {
     std::lock_guard<std::shared_mutex> lock(mu_);
     auto it = sessions_.find(id);
-    if (it == sessions_.end()) return false;
+    if (it == sessions_.end()) return std::nullopt;
     std::optional<int64_t> newest_event_at;
+    int64_t events = 0;
     if (auto log = events_.find(id);
         log != events_.end() && !log->second.empty()) {
       newest_event_at = log->second.rbegin()->second.created_at;
+      events = static_cast<int64_t>(log->second.size());
     }
-    if (!still_selected(it->second, newest_event_at)) return false;
+    if (!still_selected(it->second, newest_event_at)) return std::nullopt;
     by_age_.erase({it->second.created_at, it->second.id});
     sessions_.erase(it);
     events_.erase(id);
-    return true;
+    return events;
   }
 
   absl::Status DoForkSession(absl::string_view source_id,
@@ -210,6 +234,12 @@ class MemoryDriver final : public SessionPersistDriver {
         !s.ok()) {
       return s;
     }
+    const SessionRecord fork = ForkedRecord(source->second, new_id);
+    if (absl::Status s = CheckForkEvictions(
+            source_id, new_id, EvictionVictims(fork), options().max_sessions);
+        !s.ok()) {
+      return s;
+    }
     EventLog fork_log;
     for (auto it = source_log->begin();
          it != source_log->end() && it->first <= through_index; ++it) {
@@ -217,7 +247,7 @@ class MemoryDriver final : public SessionPersistDriver {
     }
     Trim(fork_log);
     events_.emplace(std::string(new_id), std::move(fork_log));
-    PutRecord(ForkedRecord(source->second, new_id));
+    PutRecord(fork);
     return absl::OkStatus();
   }
 

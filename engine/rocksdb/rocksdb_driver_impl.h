@@ -106,8 +106,8 @@ class RocksDbDriver final : public SessionPersistDriver {
   absl::StatusOr<std::optional<int64_t>> DoHighestEventIndex(
       absl::string_view session_id) override;
   absl::Status DoDeleteSession(absl::string_view id) override;
-  absl::StatusOr<bool> DoDeleteSessionIf(absl::string_view id,
-                                         StillSelected still_selected) override;
+  absl::StatusOr<std::optional<int64_t>> DoDeleteSessionIf(
+      absl::string_view id, StillSelected still_selected) override;
   absl::Status DoForkSession(absl::string_view source_id,
                              absl::string_view new_id,
                              int64_t through_index) override;

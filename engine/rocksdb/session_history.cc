@@ -81,6 +81,11 @@ absl::Status RocksDbDriver::DoForkSession(absl::string_view source_id,
       EvictionVictims(fork, count);
   if (!evicted.ok()) return evicted.status();
   const std::vector<std::string>& victims = *evicted;
+  if (absl::Status s = CheckForkEvictions(source_id, new_id, victims,
+                                          options().max_sessions);
+      !s.ok()) {
+    return s;
+  }
 
   // One sorted lock of everything the batch touches: records cannot change
   // meanwhile (sessions_mu_), and events of these sessions cannot either.

@@ -3,6 +3,7 @@
 // pushed the count over max_sessions.
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -219,7 +220,17 @@ absl::Status RocksDbDriver::DoDeleteSession(absl::string_view id) {
   return RemoveSession(id, *old, locked);
 }
 
-absl::StatusOr<bool> RocksDbDriver::DoDeleteSessionIf(
+namespace {
+
+// A container for ScanSession that only counts what it is given.
+struct KeyCounter {
+  int64_t keys = 0;
+  size_t size() const { return static_cast<size_t>(keys); }
+};
+
+}  // namespace
+
+absl::StatusOr<std::optional<int64_t>> RocksDbDriver::DoDeleteSessionIf(
     absl::string_view id, StillSelected still_selected) {
   if (absl::Status s = RefuseIfReadOnly(); !s.ok()) return s;
   // Under sessions_mu_ no record changes; under the session's state lock no
@@ -227,7 +238,7 @@ absl::StatusOr<bool> RocksDbDriver::DoDeleteSessionIf(
   std::lock_guard<std::mutex> lock(sessions_mu_);
   absl::StatusOr<std::optional<SessionRecord>> record = ReadRecord(id);
   if (!record.ok()) return record.status();
-  if (!record->has_value()) return false;
+  if (!record->has_value()) return std::nullopt;
   LockedStates locked;
   if (absl::Status s = LockStates({id}, &locked); !s.ok()) return s;
   const SessionState& state = *locked.Get(id);
@@ -245,9 +256,27 @@ absl::StatusOr<bool> RocksDbDriver::DoDeleteSessionIf(
     }
     newest_event_at = newest->created_at;
   }
-  if (!still_selected(**record, newest_event_at)) return false;
+  if (!still_selected(**record, newest_event_at)) return std::nullopt;
+  // What it holds, for the caller's report: the retained window when a
+  // limit keeps one, else a count of the keys above the floor.
+  int64_t events = static_cast<int64_t>(state.retained.size());
+  if (max_events() == kNoLimit && state.highest) {
+    KeyCounter counted;
+    if (absl::Status s = ScanSession(
+            state.handle, state.Watermark(max_events()), /*forward=*/true,
+            std::numeric_limits<int64_t>::max(),
+            [](const rocksdb::Iterator&, KeyCounter* out) {
+              ++out->keys;
+              return absl::OkStatus();
+            },
+            &counted);
+        !s.ok()) {
+      return s;
+    }
+    events = counted.keys;
+  }
   if (absl::Status s = RemoveSession(id, *record, locked); !s.ok()) return s;
-  return true;
+  return events;
 }
 
 absl::Status RocksDbDriver::RemoveSession(

@@ -52,6 +52,15 @@ class SqlDriver final : public SessionPersistDriver {
         schema_(dialect.schema),
         batched_appends_(HasBatchedAppends(dialect)),
         backend_(std::move(backend)) {
+    // These stores are the TS SDK's tables, which record no limits, and the
+    // TS SQL drivers enforce none: a tool that asks for the store's own
+    // limits must clip nothing.
+    AdoptStoredLimits(options.max_sessions == kLimitFromStore
+                          ? kNoLimit
+                          : this->options().max_sessions,
+                      options.max_events_per_session == kLimitFromStore
+                          ? kNoLimit
+                          : this->options().max_events_per_session);
     StartRetention();  // Last: the check calls the hooks.
   }
   ~SqlDriver() override { StopRetention(); }
@@ -295,6 +304,33 @@ class SqlDriver final : public SessionPersistDriver {
         if (absl::Status s = Trim(txn, new_id); !s.ok()) return s;
       }
       if (options().max_sessions == kNoLimit) return absl::OkStatus();
+      // The fork is in place: the first `count - max_sessions` records are
+      // what eviction takes, and must be neither the source nor the fork.
+      std::vector<SqlRow> counted;
+      absl::StatusOr<int64_t> c = txn.Run(Stmt::kCountSessions, {}, &counted);
+      if (!c.ok()) return c.status();
+      if (counted.empty())
+        return absl::InternalError("COUNT(*) returned no row");
+      absl::StatusOr<std::optional<int64_t>> count = IntColumn(counted[0], 0);
+      if (!count.ok()) return count.status();
+      const int64_t overflow = count->value_or(0) - options().max_sessions;
+      if (overflow > 0) {
+        std::vector<SqlRow> oldest;
+        absl::StatusOr<int64_t> q =
+            txn.Run(Stmt::kListSessions, {kBeforeAll, std::string(), overflow},
+                    &oldest);
+        if (!q.ok()) return q.status();
+        absl::StatusOr<std::vector<SessionRecord>> victims =
+            MapRows<SessionRecord>(oldest, SessionFromRow);
+        if (!victims.ok()) return victims.status();
+        std::vector<std::string> ids;
+        for (const SessionRecord& victim : *victims) ids.push_back(victim.id);
+        if (absl::Status s = CheckForkEvictions(source_id, new_id, ids,
+                                                options().max_sessions);
+            !s.ok()) {
+          return s;
+        }
+      }
       for (Stmt evict : {Stmt::kEvictEvents, Stmt::kEvictSessions}) {
         absl::StatusOr<int64_t> n =
             txn.Run(evict, {options().max_sessions}, nullptr);
@@ -338,11 +374,11 @@ class SqlDriver final : public SessionPersistDriver {
                  &failed);
   }
 
-  absl::StatusOr<bool> DoDeleteSessionIf(
+  absl::StatusOr<std::optional<int64_t>> DoDeleteSessionIf(
       absl::string_view id, StillSelected still_selected) override {
-    bool deleted = false;
+    std::optional<int64_t> deleted;
     absl::Status s = Transact(Mode::kWrite, [&](SqlTransaction& txn) {
-      deleted = false;
+      deleted.reset();
       // Exclusive, as DeleteSession's: appends and updates of `id` wait.
       absl::StatusOr<int64_t> locked =
           txn.Run(Stmt::kLockStore, {StoreKey()}, nullptr);
@@ -361,11 +397,13 @@ class SqlDriver final : public SessionPersistDriver {
         newest_event_at = event->created_at;
       }
       if (!still_selected(**record, newest_event_at)) return absl::OkStatus();
-      for (Stmt stmt : {Stmt::kDeleteEvents, Stmt::kDeleteSession}) {
-        absl::StatusOr<int64_t> removed = txn.Run(stmt, {Text(id)}, nullptr);
-        if (!removed.ok()) return removed.status();
-      }
-      deleted = true;
+      absl::StatusOr<int64_t> events =
+          txn.Run(Stmt::kDeleteEvents, {Text(id)}, nullptr);
+      if (!events.ok()) return events.status();
+      absl::StatusOr<int64_t> sessions =
+          txn.Run(Stmt::kDeleteSession, {Text(id)}, nullptr);
+      if (!sessions.ok()) return sessions.status();
+      deleted = *events;
       return absl::OkStatus();
     });
     if (!s.ok()) return s;

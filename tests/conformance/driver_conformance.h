@@ -78,6 +78,11 @@ struct BackendCapabilities {
   // Compact() gives the space of deleted events back to the file system:
   // Stats().disk_bytes shrinks.
   Capability compact_reclaims_disk;
+  // The store is the TS SDK's SQL tables, which record no limits and whose
+  // TS drivers enforce none: there kLimitFromStore means no limit rather
+  // than the SDK's default. Not a capability a test needs, but a difference
+  // the limits tests expect.
+  Capability records_no_limits;
 };
 
 // Every capability: what an embedded, durable store has (rocksdb, sqlite).

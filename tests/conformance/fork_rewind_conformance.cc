@@ -27,6 +27,7 @@ using conformance::MakeSession;
 using conformance::StoreSnapshot;
 using conformance::TakeSnapshot;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 // Writes `record` and events 1..count of its session.
@@ -173,20 +174,35 @@ TEST_P(DriverConformanceTest, ForkEvictsAsAnUpdateDoes) {
   EXPECT_THAT(seen.events["a"], IsEmpty());
   EXPECT_THAT(IndicesOf(seen.events["c"]), ElementsAre(1, 2));
 
-  // A fork first in (created_at, id) order is evicted at once, with its
-  // events; its source stays.
-  SL_ASSERT_OK(driver().ForkSession("c", "a-fork", 1));
-  SL_ASSERT_OK_AND_ASSIGN(seen, TakeSnapshot(driver(), {"a-fork", "b", "c"}));
-  EXPECT_THAT(IdsOf(seen.sessions), ElementsAre("b", "c"));
-  EXPECT_THAT(seen.events["a-fork"], IsEmpty());
-  EXPECT_THAT(IndicesOf(seen.events["c"]), ElementsAre(1, 2));
+  // A fork that would be first in (created_at, id) order would be evicted
+  // at once; one that would evict its own source would lose the source's
+  // later events. Both are refused, and change nothing.
+  StoreSnapshot before;
+  SL_ASSERT_OK_AND_ASSIGN(before,
+                          TakeSnapshot(driver(), {"a-fork", "b", "c", "d"}));
+  absl::Status s = driver().ForkSession("c", "a-fork", 1);
+  EXPECT_TRUE(absl::IsFailedPrecondition(s)) << s;
+  EXPECT_THAT(s.message(), HasSubstr("would evict \"a-fork\""));
+  s = driver().ForkSession("b", "d", 1);
+  EXPECT_TRUE(absl::IsFailedPrecondition(s)) << s;
+  EXPECT_THAT(s.message(), HasSubstr("would evict \"b\""));
+  EXPECT_THAT(s.message(), HasSubstr("max_sessions (2)"));
+  SL_ASSERT_OK_AND_ASSIGN(seen,
+                          TakeSnapshot(driver(), {"a-fork", "b", "c", "d"}));
+  EXPECT_EQ(seen, before);
 
-  // A fork may evict its own source.
+  // With room for one more, the same forks evict only the oldest other
+  // session.
+  ASSERT_NO_FATAL_FAILURE(OpenWith(Caps(3, kNoLimit)));
+  if (!capabilities().durable.supported) return;  // The store starts empty.
   SL_ASSERT_OK(driver().ForkSession("b", "d", 1));
   SL_ASSERT_OK_AND_ASSIGN(seen, TakeSnapshot(driver(), {"b", "c", "d"}));
-  EXPECT_THAT(IdsOf(seen.sessions), ElementsAre("c", "d"));
+  EXPECT_THAT(IdsOf(seen.sessions), ElementsAre("b", "c", "d"));
+  SL_ASSERT_OK(driver().ForkSession("c", "e", 2));
+  SL_ASSERT_OK_AND_ASSIGN(seen, TakeSnapshot(driver(), {"b", "c", "d", "e"}));
+  EXPECT_THAT(IdsOf(seen.sessions), ElementsAre("c", "d", "e"));
   EXPECT_THAT(seen.events["b"], IsEmpty());
-  EXPECT_THAT(IndicesOf(seen.events["d"]), ElementsAre(1));
+  EXPECT_THAT(IndicesOf(seen.events["e"]), ElementsAre(1, 2));
 }
 
 TEST_P(DriverConformanceTest, ForkCopiesOnlyRetainedEvents) {

@@ -254,14 +254,23 @@ TEST_P(DriverConformanceTest, OnlyTheEventLimitWhenSessionsAreUnlimited) {
   EXPECT_THAT(IndicesOf(events), ElementsAre(2, 3));
 }
 
+// The SDK's default, except on the TS SDK's SQL tables, which record no
+// limits and whose TS drivers enforce none: there, none.
 TEST_P(DriverConformanceTest, LimitFromStoreOnAFreshStoreIsTheSdkDefault) {
   CloseDriver();
   absl::StatusOr<std::unique_ptr<SessionPersistDriver>> driver =
       harness().Open(Caps(kLimitFromStore, kLimitFromStore));
   ASSERT_TRUE(driver.ok()) << driver.status();
-  EXPECT_EQ((*driver)->options().max_sessions, kDefaultMaxSessions);
+  const bool none = capabilities().records_no_limits.supported;
+  EXPECT_EQ((*driver)->options().max_sessions,
+            none ? kNoLimit : kDefaultMaxSessions);
   EXPECT_EQ((*driver)->options().max_events_per_session,
-            kDefaultMaxEventsPerSession);
+            none ? kNoLimit : kDefaultMaxEventsPerSession);
+  // A limit given beside it is kept.
+  driver = absl::UnknownError("closed");  // Closes the store first.
+  driver = harness().Open(Caps(7, kLimitFromStore));
+  ASSERT_TRUE(driver.ok()) << driver.status();
+  EXPECT_EQ((*driver)->options().max_sessions, 7);
 }
 
 TEST_P(DriverConformanceTest, OutOfRangeLimitOptionsAreRefusedAtOpen) {

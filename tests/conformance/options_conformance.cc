@@ -67,9 +67,11 @@ TEST_P(DriverConformanceTest, LimitFromStoreOnANewStoreIsTheSdkDefault) {
   from_store.max_sessions = kLimitFromStore;
   from_store.max_events_per_session = kLimitFromStore;
   ASSERT_NO_FATAL_FAILURE(OpenWith(from_store));
-  EXPECT_EQ(driver().options().max_sessions, kDefaultMaxSessions);
+  const bool none = capabilities().records_no_limits.supported;
+  EXPECT_EQ(driver().options().max_sessions,
+            none ? kNoLimit : kDefaultMaxSessions);
   EXPECT_EQ(driver().options().max_events_per_session,
-            kDefaultMaxEventsPerSession);
+            none ? kNoLimit : kDefaultMaxEventsPerSession);
 }
 
 TEST_P(DriverConformanceTest, ReadOnlyOpenBesideAWriterReadsAndRefusesWrites) {

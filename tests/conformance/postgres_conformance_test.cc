@@ -16,6 +16,7 @@ class PostgresHarness : public DriverHarness {
     BackendCapabilities caps;
     caps.durable = Supported();
     caps.read_only = Supported();
+    caps.records_no_limits = Supported();
     caps.create_if_missing = NotSupported(
         "create_if_missing is for embedded stores: a Postgres writer always "
         "creates its schema and tables (a read-only open never does)");

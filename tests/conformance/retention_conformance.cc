@@ -85,6 +85,7 @@ TEST_P(DriverConformanceTest, PruneRemovesSessionsDestroyedBeforeTheTime) {
   EXPECT_EQ(pruned[0].reason, PruneReason::kDestroyed);
   EXPECT_EQ(pruned[0].last_activity_at, 1000);
   EXPECT_EQ(pruned[0].record.destroyed_at, 1000);
+  EXPECT_EQ(pruned[0].events, 2);
 
   std::vector<SessionRecord> sessions;
   SL_ASSERT_OK_AND_ASSIGN(sessions, ListAllSessions(driver()));
@@ -128,7 +129,9 @@ TEST_P(DriverConformanceTest, PruneIdleCountsTheNewestEventAsActivity) {
   ASSERT_THAT(PrunedIds(pruned), ElementsAre("old-events", "silent"));
   EXPECT_EQ(pruned[0].reason, PruneReason::kIdle);
   EXPECT_EQ(pruned[0].last_activity_at, 400);
+  EXPECT_EQ(pruned[0].events, 2);
   EXPECT_EQ(pruned[1].last_activity_at, 100);
+  EXPECT_EQ(pruned[1].events, 0);
   std::vector<SessionRecord> sessions;
   SL_ASSERT_OK_AND_ASSIGN(sessions, ListAllSessions(driver()));
   EXPECT_THAT(IdsOf(sessions),
@@ -225,6 +228,7 @@ TEST_P(DriverConformanceTest, PruneNeverRemovesASessionMadeActiveMeanwhile) {
       EXPECT_EQ(events.size(), 2u) << id;
     } else {
       EXPECT_THAT(PrunedIds(pruned), ElementsAre(id));
+      EXPECT_EQ(pruned[0].events, 1) << id;
       EXPECT_TRUE(absl::IsNotFound(driver().GetSession(id).status()));
       ASSERT_EQ(events.size(), 1u) << id;
       EXPECT_EQ(events[0], fresh);

@@ -13,7 +13,11 @@ namespace {
 
 class SqliteHarness : public DriverHarness {
  public:
-  static BackendCapabilities Capabilities() { return AllCapabilities(); }
+  static BackendCapabilities Capabilities() {
+    BackendCapabilities caps = AllCapabilities();
+    caps.records_no_limits = Supported();
+    return caps;
+  }
 
   absl::StatusOr<std::unique_ptr<SessionPersistDriver>> Open(
       const DriverOptions& options) override {

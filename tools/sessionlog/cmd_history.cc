@@ -31,6 +31,12 @@ absl::StatusOr<int64_t> RequiredIndex(const Context& ctx,
 // command's `flag`, and an unknown session exits with kExitNotFound.
 absl::Status FromDriver(const absl::Status& s, absl::string_view flag) {
   if (absl::IsNotFound(s)) return WithExitCode(s, kExitNotFound);
+  // A fork refused because it would evict its source or itself: the store
+  // is fine, the operation was refused (exit 1, as for a taken NEW).
+  if (absl::IsFailedPrecondition(s) &&
+      absl::StrContains(s.message(), "would evict")) {
+    return WithExitCode(s, kExitFailure);
+  }
   constexpr absl::string_view kField = "through_index: ";
   if (absl::IsInvalidArgument(s) && absl::StartsWith(s.message(), kField)) {
     return UsageError(
@@ -153,7 +159,9 @@ extern const Command kForkCommand = {
     "existing\n(exit 1), SRC unknown (exit 4), or N past SRC's highest "
     "event index (exit 2) changes\nnothing. Opens the store for writing.\n"
     "Past --max-sessions the fork evicts the oldest sessions, as any new "
-    "session does; the\nconfirmation names them. --json prints {source, id, "
+    "session does; the\nconfirmation names them. A fork that would evict "
+    "SRC or itself (it takes SRC's createdAt,\nso both may be among the "
+    "oldest) is refused (exit 1), changing nothing. --json prints {source, id, "
     "throughIndex, events, evicted,\nevictedSessions}.",
     {{"through", "N", "copy the events with index <= N (required)"}},
     {"fork fix-flaky-test try-again --through 12",

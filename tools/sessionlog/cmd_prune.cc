@@ -118,7 +118,10 @@ absl::Status RunPrune(Context& ctx) {
               {Table::Align::kLeft, Table::Align::kLeft, Table::Align::kRight,
                Table::Align::kLeft});
   for (const PrunedSession& session : selected) {
-    const int64_t count = event_counts[session.record.id];
+    // A removal reports what it removed, also events appended since the
+    // list was made.
+    const int64_t count =
+        dry_run ? event_counts[session.record.id] : session.events;
     events += count;
     OrderedJson row;
     row["id"] = session.record.id;
