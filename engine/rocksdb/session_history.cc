@@ -77,8 +77,9 @@ absl::Status RocksDbDriver::DoForkSession(absl::string_view source_id,
   if (target->has_value()) return ForkTargetExists(new_id);
   const SessionRecord fork = ForkedRecord(**source, new_id);
   const int64_t count = session_count_ + 1;
+  std::string floor_after;
   absl::StatusOr<std::vector<std::string>> evicted =
-      EvictionVictims(fork, count);
+      EvictionVictims(fork, count, &floor_after);
   if (!evicted.ok()) return evicted.status();
   const std::vector<std::string>& victims = *evicted;
   if (absl::Status s = CheckForkEvictions(source_id, new_id, victims,
@@ -120,6 +121,7 @@ absl::Status RocksDbDriver::DoForkSession(absl::string_view source_id,
   }
   if (absl::Status s = Write(&batch); !s.ok()) return s;
   session_count_ = final_count;
+  age_floor_ = std::max(age_floor_, floor_after);
   if (stale_handle != 0) watermarks_->Forget(stale_handle);
   // Read again on the next touch: the fork's handle and window.
   target_state->loaded = false;

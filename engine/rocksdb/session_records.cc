@@ -109,7 +109,8 @@ void RocksDbDriver::ForgetSessions(const std::vector<std::string>& ids,
 }
 
 absl::StatusOr<std::vector<std::string>> RocksDbDriver::EvictionVictims(
-    const SessionRecord& record, int64_t count) {
+    const SessionRecord& record, int64_t count, std::string* floor_after) {
+  floor_after->clear();  // No victims: the floor stays as it is.
   std::vector<std::string> victims;
   const int64_t max_sessions = options().max_sessions;
   if (max_sessions == kNoLimit || count <= max_sessions) return victims;
@@ -119,7 +120,7 @@ absl::StatusOr<std::vector<std::string>> RocksDbDriver::EvictionVictims(
   std::vector<std::pair<std::string, std::string>> candidates;  // (key, id)
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), cf_[kByAge]));
-  for (it->SeekToFirst(); it->Valid() && candidates.size() < overflow;
+  for (it->Seek(age_floor_); it->Valid() && candidates.size() < overflow;
        it->Next()) {
     int64_t created_at;
     std::string id;
@@ -135,6 +136,9 @@ absl::StatusOr<std::vector<std::string>> RocksDbDriver::EvictionVictims(
   std::sort(candidates.begin(), candidates.end());
   for (size_t i = 0; i < overflow && i < candidates.size(); ++i) {
     victims.push_back(std::move(candidates[i].second));
+    // The victims are the first keys in order: once they are gone, none
+    // live sorts before the last of them.
+    *floor_after = candidates[i].first;
   }
   return victims;
 }
@@ -148,8 +152,9 @@ absl::Status RocksDbDriver::DoUpdateSession(const SessionRecord& record) {
 
   // Victims: the first `count - max_sessions` sessions in (created_at, id)
   // order, with this record in its new place.
+  std::string floor_after;
   absl::StatusOr<std::vector<std::string>> evicted =
-      EvictionVictims(record, count);
+      EvictionVictims(record, count, &floor_after);
   if (!evicted.ok()) return evicted.status();
   const std::vector<std::string>& victims = *evicted;
 
@@ -167,6 +172,7 @@ absl::Status RocksDbDriver::DoUpdateSession(const SessionRecord& record) {
   if (!survives.ok()) return survives.status();
   if (absl::Status s = Write(&batch); !s.ok()) return s;
   session_count_ = final_count;
+  age_floor_ = std::max(age_floor_, floor_after);
   ForgetSessions(victims, locked);
   return absl::OkStatus();
 }
@@ -200,7 +206,10 @@ absl::StatusOr<bool> RocksDbDriver::AppendRecordWrite(
     if (old.has_value() && old->created_at != record.created_at) {
       batch->Delete(cf_[kByAge], keys::AgeKey(old->created_at, record.id));
     }
-    batch->Put(cf_[kByAge], keys::AgeKey(record.created_at, record.id), "");
+    std::string age_key = keys::AgeKey(record.created_at, record.id);
+    // Lowered before the write: a lower floor is always still a floor.
+    age_floor_ = std::min(age_floor_, age_key);
+    batch->Put(cf_[kByAge], age_key, "");
   }
   batch->Put(cf_[kMeta], keys::kSessionCountKey,
              keys::EncodeFixed64(static_cast<uint64_t>(final_count)));
