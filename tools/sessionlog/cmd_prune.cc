@@ -7,7 +7,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -84,26 +83,26 @@ absl::Status RunPrune(Context& ctx) {
   if (!opened.ok()) return opened.status();
   SessionPersistDriver& store = **opened;
 
-  // What the rule selects now, with each session's event count for the
-  // report: the whole list of --dry-run.
   std::vector<PrunedSession> selected;
-  absl::flat_hash_map<std::string, int64_t> event_counts;
-  absl::Status s = ForEachSession(store, [&](const SessionRecord& record) {
-    absl::StatusOr<EventSummary> events = SummarizeEvents(store, record.id);
-    if (!events.ok()) return events.status();
-    std::optional<PruneReason> reason =
-        PruneReasonFor(rule, record, events->last_created_at);
-    if (reason) {
-      selected.push_back(
-          {record, *reason, LastActivity(record, events->last_created_at)});
-      event_counts[record.id] = events->count;
-    }
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return s;
-  if (!dry_run) {
-    // The driver checks the rule again inside each removal, so a session
-    // resumed or written since the list above stays.
+  if (dry_run) {
+    // What the rule selects now, with each session's event count.
+    absl::Status s = ForEachSession(store, [&](const SessionRecord& record) {
+      absl::StatusOr<EventSummary> events = SummarizeEvents(store, record.id);
+      if (!events.ok()) return events.status();
+      std::optional<PruneReason> reason =
+          PruneReasonFor(rule, record, events->last_created_at);
+      if (reason) {
+        selected.push_back({record, *reason,
+                            LastActivity(record, events->last_created_at),
+                            events->count});
+      }
+      return absl::OkStatus();
+    });
+    if (!s.ok()) return s;
+  } else {
+    // The driver finds the sessions itself and checks the rule again inside
+    // each removal, so a session resumed or written meanwhile stays; it
+    // reports the events each removal removed.
     absl::StatusOr<std::vector<PrunedSession>> pruned =
         store.PruneSessions(rule);
     if (!pruned.ok()) return pruned.status();
@@ -118,10 +117,7 @@ absl::Status RunPrune(Context& ctx) {
               {Table::Align::kLeft, Table::Align::kLeft, Table::Align::kRight,
                Table::Align::kLeft});
   for (const PrunedSession& session : selected) {
-    // A removal reports what it removed, also events appended since the
-    // list was made.
-    const int64_t count =
-        dry_run ? event_counts[session.record.id] : session.events;
+    const int64_t count = session.events;
     events += count;
     OrderedJson row;
     row["id"] = session.record.id;
