@@ -140,10 +140,11 @@ class RocksDbDriver final : public SessionPersistDriver {
   }
 
   // Debian's librocksdb is built with assertions on: once the WAL writer has
-  // seen an error, SyncWAL() aborts the process
+  // seen an error, another sync or append on it aborts the process
   // (WritableFileWriter::AssertFalseAndGetStatusForPrevError). So after a
-  // failed write or sync this handle never syncs again; RocksDB refuses
-  // writes too, and reopening the store recovers.
+  // failed write or sync this handle never syncs again (syncs ride the write
+  // queue for the same reason; see SyncAndPublish); RocksDB refuses writes
+  // too, and reopening the store recovers.
   void RememberLogFailure(const absl::Status& s) {
     std::lock_guard<std::mutex> lock(log_failure_mu_);
     if (log_failure_.ok()) log_failure_ = s;

@@ -56,15 +56,16 @@ absl::Status RocksDbDriver::SyncAndPublish() {
   // but no new watermark is published, so the filter drops nothing new.
   const bool publish =
       floors.Count() == 0 || guard_.Admit(floors.GetDataSize()).ok();
-  if (floors.Count() > 0 && publish) {
-    rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &floors);
-    if (!s.ok()) {
-      absl::Status status = Status(s, "record floors");
-      RememberLogFailure(status);
-      return status;
-    }
-  }
-  rocksdb::Status s = db_->SyncWAL();
+  if (!publish) floors.Clear();
+  // The sync is a synced write (of the floors, or of nothing), not
+  // SyncWAL(): RocksDB 7.8's SyncWAL() runs beside the write path and aborts
+  // the process (an assertion Debian's build keeps) when a concurrent write
+  // has just failed on the WAL. A synced write joins the write queue, so it
+  // follows any failed write, and RocksDB refuses it with that write's error.
+  // The price: writers queue behind the fsync, once per sync interval.
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  rocksdb::Status s = db_->Write(synced, &floors);
   if (!s.ok()) {
     absl::Status status = Status(s, "sync WAL");
     RememberLogFailure(status);
