@@ -46,7 +46,7 @@ ABSL_FLAG(std::string, out_dir, "",
           "./bench-results; /tmp/sessionlog-bench-quick with --quick)");
 ABSL_FLAG(std::string, peers, "",
           "comma-separated peers to run (default: every peer available)");
-ABSL_FLAG(std::string, phases, "standard,scaling,replay,fsync",
+ABSL_FLAG(std::string, phases, "standard,scaling,replay,fsync,writers",
           "phases to run");
 ABSL_FLAG(int64_t, sessions, 1000, "sessions in the default workload");
 ABSL_FLAG(int64_t, events_per_session, 500, "events per session");
@@ -65,8 +65,11 @@ ABSL_FLAG(std::string, replay_lengths, "500,5000,50000",
           "replay: events per session");
 ABSL_FLAG(int64_t, replay_store_events, 100000,
           "replay: events in each store (sessions = this / length)");
-ABSL_FLAG(std::string, writers, "1,4,16", "fsync: concurrent writers");
+ABSL_FLAG(std::string, writers, "1,4,16",
+          "fsync and writers: concurrent writer threads");
 ABSL_FLAG(int64_t, appends_per_writer, 400, "fsync: appends per writer");
+ABSL_FLAG(int64_t, writers_appends_per_writer, 50000,
+          "writers (default durability): appends per writer");
 ABSL_FLAG(int64_t, fsync_events, 2000,
           "standard phase: events for peers that fsync every append");
 ABSL_FLAG(std::string, node_modules, "",
@@ -100,6 +103,9 @@ bool InPhase(const std::string& phase, const std::string& peer) {
   if (phase == "fsync") {
     return peer == "sessionlog-rocksdb-fsync" || peer == "raw-rocksdb-sync" ||
            peer == "sessionlog-postgres-fsync";
+  }
+  if (phase == "writers") {
+    return peer == "sessionlog-rocksdb" || peer == "raw-rocksdb";
   }
   return false;
 }
@@ -176,8 +182,8 @@ int RunChild(const std::string& phase, const std::string& config_file) {
   absl::StatusOr<Json> result = phase == "standard"  ? RunStandard(config)
                                 : phase == "scaling" ? RunScaling(config)
                                 : phase == "replay"  ? RunReplay(config)
-                                : phase == "fsync"
-                                    ? RunFsync(config)
+                                : phase == "fsync" || phase == "writers"
+                                    ? RunConcurrentWriters(config)
                                     : absl::InvalidArgumentError(absl::StrCat(
                                           "unknown phase \"", phase, "\""));
   Json out = result.ok()
@@ -250,6 +256,7 @@ struct RunContext {
   PhaseConfig base;
   bool quick;
   int64_t fsync_events;
+  int64_t writers_appends_per_writer;
   std::string scratch;
   NodeWorkloadFiles* node_files;
   std::string node_script;
@@ -277,6 +284,9 @@ Json RunPeer(const RunContext& context, const std::string& phase,
     for (int64_t c : base.checkpoints) {
       if (c <= cap) config.checkpoints.push_back(c);
     }
+  }
+  if (phase == "writers") {
+    config.appends_per_writer = context.writers_appends_per_writer;
   }
   if (OnPostgres(peer)) {
     config.spec.events_per_session =
@@ -352,6 +362,7 @@ int RunHarness() {
   base.appends_per_writer = absl::GetFlag(FLAGS_appends_per_writer);
   base.pg_uri = pg_uri;
   int64_t fsync_events = absl::GetFlag(FLAGS_fsync_events);
+  int64_t writers_appends = absl::GetFlag(FLAGS_writers_appends_per_writer);
   if (quick) {
     // Every phase and peer still runs, on ~1/50 of the data.
     base.spec.sessions = 100;
@@ -364,6 +375,7 @@ int RunHarness() {
     base.writers = {1, 4};
     base.appends_per_writer = 50;
     fsync_events = 200;
+    writers_appends = 1000;
   }
 
   std::vector<std::string> peers =
@@ -410,8 +422,8 @@ int RunHarness() {
   Json results = Json::object();
   int failures = 0;
   NodeWorkloadFiles node_files(scratch.path());
-  RunContext context{base,        quick,       fsync_events, scratch.path(),
-                     &node_files, node_script, node_modules};
+  RunContext context{base,           quick,       fsync_events, writers_appends,
+                     scratch.path(), &node_files, node_script,  node_modules};
   for (absl::string_view phase_view :
        absl::StrSplit(absl::GetFlag(FLAGS_phases), ',', absl::SkipEmpty())) {
     const std::string phase(phase_view);

@@ -37,9 +37,8 @@ absl::StatusOr<std::string> EnsureNodeModules(const std::string& wanted) {
   // Where tools/scripts/services.sh installs tests/sdk's lockfile: the same
   // pinned SDK and driver versions the tests use, never an unpinned install.
   const char* cache = getenv("SESSIONLOG_CACHE");
-  const std::string pinned =
-      absl::StrCat(cache ? cache : Home() + "/.cache",
-                   "/sessionlog-oracle/node_modules");
+  const std::string pinned = absl::StrCat(cache ? cache : Home() + "/.cache",
+                                          "/sessionlog-oracle/node_modules");
   if (HasPackages(pinned)) return pinned;
   return absl::FailedPreconditionError(absl::StrCat(
       pinned,

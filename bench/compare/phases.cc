@@ -205,7 +205,7 @@ absl::StatusOr<Json> RunReplay(const PhaseConfig& config) {
   return Json{{"points", points}};
 }
 
-absl::StatusOr<Json> RunFsync(const PhaseConfig& config) {
+absl::StatusOr<Json> RunConcurrentWriters(const PhaseConfig& config) {
   Json points = Json::array();
   for (int64_t writers : config.writers) {
     const std::string dir = absl::StrCat(config.dir, "/w", writers);

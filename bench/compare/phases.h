@@ -30,7 +30,7 @@ struct PhaseConfig {
   // replay: events per session to test, over a store of replay_store_events.
   std::vector<int64_t> replay_lengths;
   int64_t replay_store_events = 200000;
-  // fsync: writer threads to test, and appends per writer.
+  // fsync and writers: writer threads to test, and appends per writer.
   std::vector<int64_t> writers;
   int64_t appends_per_writer = 500;
 };
@@ -56,9 +56,10 @@ WorkloadSpec ReplaySpec(const PhaseConfig& config, int64_t length);
 int64_t ReplayRounds(const PhaseConfig& config, int64_t length);
 
 // For each writer count, a fresh store and that many threads appending to
-// their own sessions. Fields: points[] of {writers, appends_per_s,
-// append_p50_us, append_p99_us}.
-absl::StatusOr<nlohmann::json> RunFsync(const PhaseConfig& config);
+// their own sessions (the fsync phase with peers that sync every append, the
+// writers phase with the default durability). Fields: points[] of {writers,
+// appends_per_s, append_p50_us, append_p99_us}.
+absl::StatusOr<nlohmann::json> RunConcurrentWriters(const PhaseConfig& config);
 
 }  // namespace sessionlog::bench
 

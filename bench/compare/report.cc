@@ -124,6 +124,9 @@ absl::Status WriteReport(const Json& all, const std::string& out_dir) {
       {"fsync", "writers", "writers", "appends_per_s",
        "fsync durability: appends/s by concurrent writers (group commit)",
        "appends/s", true, false, true},
+      {"writers", "writers", "writers", "appends_per_s",
+       "Default durability: appends/s by concurrent writers", "appends/s", true,
+       false, false},
   };
   std::string gp;
   for (const Plot& plot : plots) {

@@ -74,6 +74,33 @@ std::string TargetsSection(const Json& all) {
     targets.Ratio("fsync with 16 writers ≥ 10× one fsync per event", 0, 0, 10,
                   "");
   }
+  // Issue 15: concurrent writers at the default durability, next to raw
+  // RocksDB with the same threads.
+  const Json* writers = Result(all, "writers", "sessionlog-rocksdb");
+  const Json* raw_writers = Result(all, "writers", "raw-rocksdb");
+  if (writers != nullptr && (*writers)["points"].size() >= 2) {
+    const Json& points = (*writers)["points"];
+    const double one = points.front()["appends_per_s"].get<double>();
+    for (size_t i = 1; i < points.size(); ++i) {
+      const int64_t n = points[i]["writers"].get<int64_t>();
+      const Json* raw = Point(raw_writers, "writers", n);
+      const Json* raw_one = Point(raw_writers, "writers", 1);
+      std::string how = absl::StrCat(n, " writers / 1 writer");
+      if (raw != nullptr && raw_one != nullptr) {
+        absl::StrAppend(
+            &how,
+            absl::StrFormat("; raw RocksDB %.2f×",
+                            (*raw)["appends_per_s"].get<double>() /
+                                (*raw_one)["appends_per_s"].get<double>()));
+      }
+      targets.Ratio(
+          absl::StrCat("default durability, ", n, " writers ≥ 1.5× one writer"),
+          points[i]["appends_per_s"].get<double>(), one, 1.5, how);
+    }
+  } else {
+    targets.Ratio("default durability, 4 and 16 writers ≥ 1.5× one writer", 0,
+                  0, 1.5, "");
+  }
   targets.Ratio("last-50 replay reads ≥ 3× raw SQLite",
                 Field(engine, "replays_per_s"),
                 Field(Result(all, "standard", "raw-sqlite"), "replays_per_s"),

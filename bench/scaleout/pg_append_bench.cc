@@ -35,6 +35,9 @@ ABSL_FLAG(std::string, writers, "1,4,16", "writer thread counts to run");
 ABSL_FLAG(double, seconds, 5, "seconds per writer count");
 ABSL_FLAG(std::string, durability, "default", "default or fsync");
 ABSL_FLAG(int64_t, sessions_per_writer, 4, "sessions each writer appends to");
+ABSL_FLAG(int64_t, max_events_per_session,
+          sessionlog::kDefaultMaxEventsPerSession,
+          "the store's limit (0: none); past it each append trims one event");
 
 namespace sessionlog::bench {
 namespace {
@@ -121,6 +124,8 @@ int Main() {
     counts.push_back(n);
   }
   DriverOptions options;
+  const int64_t max_events = absl::GetFlag(FLAGS_max_events_per_session);
+  options.max_events_per_session = max_events == 0 ? kNoLimit : max_events;
   options.postgres_schema =
       absl::StrCat("sl_append_bench_", std::random_device()() % 1000000);
   const std::string durability = absl::GetFlag(FLAGS_durability);
