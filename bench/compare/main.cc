@@ -419,6 +419,14 @@ int RunHarness() {
   }
 
   TempDir scratch("sessionlog-bench");
+  // The disk's own speed, next to what the peers write (the report's
+  // physical-limit section); on the scratch directory the stores use.
+  absl::StatusOr<double> disk_bandwidth = SequentialWriteBytesPerSecond(
+      scratch.path(), quick ? (64 << 20) : (int64_t{1} << 30));
+  if (!disk_bandwidth.ok()) {
+    std::cerr << "disk bandwidth not measured: "
+              << disk_bandwidth.status().message() << "\n";
+  }
   Json results = Json::object();
   int failures = 0;
   NodeWorkloadFiles node_files(scratch.path());
@@ -446,6 +454,8 @@ int RunHarness() {
     }
   }
   Json machine = MachineDescription();
+  if (disk_bandwidth.ok())
+    machine["disk_seq_write_bytes_per_s"] = *disk_bandwidth;
   if (!pg_uri.empty()) {
     // Postgres figures mean little with fsync off: every commit is then as
     // cheap as synchronous_commit=off makes it.

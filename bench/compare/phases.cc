@@ -118,13 +118,24 @@ absl::StatusOr<Json> RunStandard(const PhaseConfig& config) {
   const int64_t total = config.spec.total_events();
   Latencies appends;
   appends.Reserve(total);
+  const int64_t cpu_before = ProcessCpuMicros();
+  const int64_t written_before = StorageWriteBytes();
   absl::StatusOr<double> seconds =
       TimedAppends(**peer, stream, total, &appends);
   if (!seconds.ok()) return seconds.status();
-  Json result = {{"events", total},
-                 {"appends_per_s", total / *seconds},
-                 {"append_p50_us", appends.QuantileMicros(0.5)},
-                 {"append_p99_us", appends.QuantileMicros(0.99)}};
+  Json result = {
+      {"events", total},
+      {"appends_per_s", total / *seconds},
+      {"append_p50_us", appends.QuantileMicros(0.5)},
+      {"append_p99_us", appends.QuantileMicros(0.99)},
+      // Every thread of the child: the engine's flushes and
+      // compactions during the appends count (a server's do not).
+      {"append_cpu_us",
+       static_cast<double>(ProcessCpuMicros() - cpu_before) / total}};
+  if (written_before >= 0) {
+    result["append_write_bytes"] =
+        static_cast<double>(StorageWriteBytes() - written_before) / total;
+  }
 
   absl::StatusOr<Json> replays =
       TimedReplays(**peer, workload, config.reads, config.max_read_seconds,

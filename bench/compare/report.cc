@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bench/compare/report_limits.h"
 #include "bench/compare/report_results.h"
 #include "bench/compare/report_tables.h"
 #include "bench/compare/report_targets.h"
@@ -159,7 +160,7 @@ absl::Status WriteReport(const Json& all, const std::string& out_dir) {
     gp += StandardHistogram(dat_file);
   }
 
-  absl::StrAppend(&md, TargetsSection(all));
+  absl::StrAppend(&md, PhysicalLimitSection(all), TargetsSection(all));
   std::ofstream(out_dir + "/results.md") << md;
   std::ofstream(out_dir + "/plots.gp") << gp;
   std::cout << md;
