@@ -122,6 +122,30 @@ TEST(OpenRefusalTest, RocksDbFilesWithoutCurrentAreADamagedStore) {
   EXPECT_EQ(Contents(dir.path()), before);
 }
 
+// A CURRENT that names no MANIFEST (empty, garbage, or a MANIFEST that is
+// not there) is a damaged store: DataLoss saying so, and nothing changed.
+TEST(OpenRefusalTest, ACurrentNamingNoManifestIsADamagedStore) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "names \"\", not a MANIFEST"},
+      {"hello\n", "names \"hello\", not a MANIFEST"},
+      {"MANIFEST-000042\n", "names MANIFEST-000042, which is missing"}};
+  for (const auto& [current, expected] : cases) {
+    TempDir dir;
+    const std::string store = dir.Sub("store");
+    fs::create_directory(store);
+    WriteFile(store + "/CURRENT", current);
+    WriteFile(store + "/MANIFEST-000007", "x");
+    WriteFile(store + "/000012.sst", "data");
+    const auto before = Contents(dir.path());
+    for (const absl::Status& s : OpenEveryWay(store)) {
+      EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << current << s;
+      EXPECT_TRUE(absl::StrContains(s.message(), expected)) << s;
+      EXPECT_TRUE(absl::StrContains(s.message(), "sessionlog repair")) << s;
+    }
+    EXPECT_EQ(Contents(dir.path()), before) << current;
+  }
+}
+
 // RocksDB writes IDENTITY, then MANIFEST-000001, then CURRENT: a creation by
 // sessionlog stopped before CURRENT holds no data, and is finished.
 TEST(OpenRefusalTest, AnUnfinishedCreationIsFinished) {
@@ -170,7 +194,7 @@ TEST(OpenRefusalTest, ALockHeldByAnotherProcessIsAnotherWriter) {
   const std::string lock = store + "/LOCK";
   pid_t child = fork();
   ASSERT_GE(child, 0);
-  if (child == 0) {  // Only async-signal-safe calls here.
+  if (child == 0) {     // Only async-signal-safe calls here.
     close(release[1]);  // Else the read below never sees the end.
     int fd = open(lock.c_str(), O_RDWR);
     struct flock f = {};

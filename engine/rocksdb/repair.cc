@@ -350,6 +350,11 @@ absl::StatusOr<RepairReport> RepairStore(absl::string_view source_path,
         absl::StrCat("CURRENT is missing; the store holds ",
                      DescribeRocksDbFiles(dir->rocksdb_files)));
   }
+  if (!dir->bad_current.empty()) {
+    report.problems.push_back(
+        absl::StrCat("CURRENT names ", dir->bad_current,
+                     ", which is not a MANIFEST of the store"));
+  }
   absl::Status status = CopyStore(source, target, &report);
   if (status.ok()) {
     status = Recover(source, target, dir->has_creation_marker, &report);

@@ -123,6 +123,7 @@ absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
   if (dir->kind == StoreDirectory::Kind::kMissingCurrent) {
     return MissingCurrentError(context_, *dir);
   }
+  if (!dir->bad_current.empty()) return BadCurrentError(context_, *dir);
   std::error_code ec;
   const bool exists = dir->kind == StoreDirectory::Kind::kHasCurrent;
   if (!exists && (!options().create_if_missing || options().read_only)) {

@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -88,6 +90,19 @@ absl::StatusOr<StoreDirectory> InspectStoreDirectory(
 
   if (has_current) {
     dir.kind = StoreDirectory::Kind::kHasCurrent;
+    // RocksDB's own error for a lost MANIFEST ("No such file or directory")
+    // reads like a missing store; say what is damaged instead.
+    std::ifstream current(path + "/CURRENT", std::ios::binary);
+    std::string named;
+    if (current) {
+      std::getline(current, named);  // An empty CURRENT names nothing.
+      if (!absl::StartsWith(named, "MANIFEST-")) {
+        dir.bad_current = absl::StrCat("\"", absl::CHexEscape(named), "\"");
+      } else if (!std::binary_search(dir.rocksdb_files.begin(),
+                                     dir.rocksdb_files.end(), named)) {
+        dir.bad_current = named;
+      }
+    }
   } else if (dir.rocksdb_files.empty()) {
     dir.kind = StoreDirectory::Kind::kNoRocksDbFiles;
   } else if (dir.has_creation_marker &&
@@ -129,6 +144,21 @@ std::string DescribeRocksDbFiles(const std::vector<std::string>& names) {
   std::string last = parts.back();
   parts.pop_back();
   return absl::StrCat(absl::StrJoin(parts, ", "), " and ", last);
+}
+
+absl::Status BadCurrentError(absl::string_view context,
+                             const StoreDirectory& dir) {
+  return absl::DataLossError(absl::StrCat(
+      context, " is a damaged store: its CURRENT file names ", dir.bad_current,
+      absl::StartsWith(dir.bad_current, "MANIFEST-")
+          ? ", which is missing (the MANIFEST lists the store's files)"
+          : ", not a MANIFEST",
+      "; the directory holds ",
+      dir.rocksdb_files.empty() ? "no other RocksDB file"
+                                : DescribeRocksDbFiles(dir.rocksdb_files),
+      ". Nothing was changed. Recover what can be recovered into a new "
+      "directory with `sessionlog repair`, which never writes the damaged "
+      "store, or restore the store from a backup"));
 }
 
 absl::Status MissingCurrentError(absl::string_view context,

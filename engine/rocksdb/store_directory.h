@@ -37,6 +37,10 @@ struct StoreDirectory {
   // Names of the RocksDB files in the directory (tables, logs, MANIFESTs,
   // OPTIONS, IDENTITY; not CURRENT, LOCK or LOG), sorted.
   std::vector<std::string> rocksdb_files;
+  // kHasCurrent only: what CURRENT names when that is not a file of the
+  // directory (a MANIFEST that was lost), or CURRENT's bytes, escaped, when
+  // they name no MANIFEST at all. Empty for a sound CURRENT.
+  std::string bad_current;
 };
 
 // Looks at `path` without changing anything. FailedPrecondition if it is not
@@ -58,6 +62,11 @@ std::string DescribeRocksDbFiles(const std::vector<std::string>& names);
 // and what to do.
 absl::Status MissingCurrentError(absl::string_view context,
                                  const StoreDirectory& dir);
+
+// DataLoss for a CURRENT that names no MANIFEST of the directory
+// (dir.bad_current non-empty): the same advice.
+absl::Status BadCurrentError(absl::string_view context,
+                             const StoreDirectory& dir);
 
 }  // namespace sessionlog
 

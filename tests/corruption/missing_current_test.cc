@@ -244,6 +244,36 @@ TEST_F(MissingCurrentTest, WithoutAManifestRepairDbRebuildsTheStore) {
       report->warnings.size());
 }
 
+// CURRENT kept, the MANIFEST it names lost: RocksDB's own error ("No such
+// file or directory") read like a missing store; the open names what is
+// damaged, and repair rebuilds the store from the tables and the log.
+TEST_F(MissingCurrentTest, ALostManifestIsNamedAndRepaired) {
+  const std::string store = FreshCopy();
+  std::string named;
+  std::getline(std::ifstream(store + "/CURRENT"), named);
+  ASSERT_TRUE(absl::StartsWith(named, "MANIFEST-")) << named;
+  ASSERT_TRUE(fs::remove(store + "/" + named));
+  ExpectEveryOpenRefused(store);
+  auto driver = OpenRocksDbDriver(store, Options());
+  EXPECT_TRUE(absl::StrContains(driver.status().message(),
+                                absl::StrCat(named, ", which is missing")))
+      << driver.status();
+  EXPECT_TRUE(absl::StrContains(driver.status().message(), "sessionlog repair"))
+      << driver.status();
+  const Snapshot damaged = TakeSnapshot(store);
+
+  const std::string repaired = scratch_.Sub("repaired");
+  absl::StatusOr<RepairReport> report = RepairStore(store, repaired);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(Differences(damaged, TakeSnapshot(store)), "");
+  ASSERT_FALSE(report->problems.empty());
+  EXPECT_TRUE(absl::StrContains(report->problems.front(), named))
+      << report->problems.front();
+  EXPECT_EQ(report->sessions, kSessions);
+  EXPECT_EQ(report->events, kSessions * kEventsPerSession);
+  ExpectEverything(repaired);
+}
+
 // Repairing a healthy store copies it and reads everything back.
 TEST_F(MissingCurrentTest, AHealthyStoreNeedsNoRepair) {
   const std::string store = FreshCopy();
