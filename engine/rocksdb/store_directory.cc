@@ -39,6 +39,36 @@ const char* FileTypeName(mode_t mode) {
   return "not a directory";
 }
 
+// What CURRENT names when that is not a MANIFEST of the directory at `path`
+// (see StoreDirectory::bad_current); empty when it is, or when CURRENT cannot
+// be read (RocksDB's open then says why). RocksDB's own error for a lost
+// MANIFEST ("No such file or directory") reads like a missing store.
+std::string CheckCurrent(const std::string& path) {
+  // A writer opening beside us writes a new MANIFEST, renames a new CURRENT
+  // naming it over the old one, then deletes the old MANIFEST: a MANIFEST
+  // missing under a CURRENT that has changed since is a rotation, not a loss.
+  std::string named;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::ifstream current(path + "/CURRENT", std::ios::binary);
+    if (!current) return "";
+    // A few hundred bytes are enough to name a MANIFEST; do not read a
+    // garbage file whole.
+    char buffer[256];
+    current.read(buffer, sizeof(buffer));
+    std::string line(buffer, static_cast<size_t>(current.gcount()));
+    line = line.substr(0, line.find('\n'));
+    if (!absl::StartsWith(line, "MANIFEST-") ||
+        line.find('/') != std::string::npos) {
+      return absl::StrCat("\"", absl::CHexEscape(line), "\"");
+    }
+    if (line == named) return named;  // Unchanged, and still missing.
+    named = line;
+    struct stat st;
+    if (stat((path + "/" + named).c_str(), &st) == 0) return "";
+  }
+  return named;
+}
+
 }  // namespace
 
 bool IsRocksDbFileName(absl::string_view name) {
@@ -90,19 +120,7 @@ absl::StatusOr<StoreDirectory> InspectStoreDirectory(
 
   if (has_current) {
     dir.kind = StoreDirectory::Kind::kHasCurrent;
-    // RocksDB's own error for a lost MANIFEST ("No such file or directory")
-    // reads like a missing store; say what is damaged instead.
-    std::ifstream current(path + "/CURRENT", std::ios::binary);
-    std::string named;
-    if (current) {
-      std::getline(current, named);  // An empty CURRENT names nothing.
-      if (!absl::StartsWith(named, "MANIFEST-")) {
-        dir.bad_current = absl::StrCat("\"", absl::CHexEscape(named), "\"");
-      } else if (!std::binary_search(dir.rocksdb_files.begin(),
-                                     dir.rocksdb_files.end(), named)) {
-        dir.bad_current = named;
-      }
-    }
+    dir.bad_current = CheckCurrent(path);
   } else if (dir.rocksdb_files.empty()) {
     dir.kind = StoreDirectory::Kind::kNoRocksDbFiles;
   } else if (dir.has_creation_marker &&
