@@ -144,6 +144,16 @@ TEST(OpenRefusalTest, ACurrentNamingNoManifestIsADamagedStore) {
     }
     EXPECT_EQ(Contents(dir.path()), before) << current;
   }
+  // A FIFO as CURRENT: reading it would wait for a writer forever.
+  TempDir dir;
+  const std::string store = dir.Sub("store");
+  fs::create_directory(store);
+  ASSERT_EQ(mkfifo((store + "/CURRENT").c_str(), 0600), 0);
+  WriteFile(store + "/000012.sst", "data");
+  for (const absl::Status& s : OpenEveryWay(store)) {
+    EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+    EXPECT_TRUE(absl::StrContains(s.message(), "CURRENT file is a pipe")) << s;
+  }
 }
 
 // RocksDB writes IDENTITY, then MANIFEST-000001, then CURRENT: a creation by

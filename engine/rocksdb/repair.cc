@@ -351,9 +351,7 @@ absl::StatusOr<RepairReport> RepairStore(absl::string_view source_path,
                      DescribeRocksDbFiles(dir->rocksdb_files)));
   }
   if (!dir->bad_current.empty()) {
-    report.problems.push_back(
-        absl::StrCat("CURRENT names ", dir->bad_current,
-                     ", which is not a MANIFEST of the store"));
+    report.problems.push_back(absl::StrCat("CURRENT ", dir->bad_current));
   }
   absl::Status status = CopyStore(source, target, &report);
   if (status.ok()) {

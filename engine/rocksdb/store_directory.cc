@@ -39,17 +39,26 @@ const char* FileTypeName(mode_t mode) {
   return "not a directory";
 }
 
-// What CURRENT names when that is not a MANIFEST of the directory at `path`
-// (see StoreDirectory::bad_current); empty when it is, or when CURRENT cannot
-// be read (RocksDB's open then says why). RocksDB's own error for a lost
-// MANIFEST ("No such file or directory") reads like a missing store.
+// What is wrong with the directory's CURRENT, as the rest of a sentence that
+// begins "its CURRENT file " (see StoreDirectory::bad_current); empty when it
+// names a MANIFEST of the directory, or cannot be read (RocksDB's open then
+// says why). RocksDB's own error for a lost MANIFEST ("No such file or
+// directory") reads like a missing store.
 std::string CheckCurrent(const std::string& path) {
+  const std::string current_path = path + "/CURRENT";
+  struct stat st;
+  if (stat(current_path.c_str(), &st) != 0) return "";
+  // Opening a FIFO for reading would wait for a writer, forever.
+  if (!S_ISREG(st.st_mode)) {
+    return absl::StrCat("is ", FileTypeName(st.st_mode),
+                        ", not a file naming a MANIFEST");
+  }
   // A writer opening beside us writes a new MANIFEST, renames a new CURRENT
   // naming it over the old one, then deletes the old MANIFEST: a MANIFEST
   // missing under a CURRENT that has changed since is a rotation, not a loss.
   std::string named;
   for (int attempt = 0; attempt < 3; ++attempt) {
-    std::ifstream current(path + "/CURRENT", std::ios::binary);
+    std::ifstream current(current_path, std::ios::binary);
     if (!current) return "";
     // A few hundred bytes are enough to name a MANIFEST; do not read a
     // garbage file whole.
@@ -59,14 +68,16 @@ std::string CheckCurrent(const std::string& path) {
     line = line.substr(0, line.find('\n'));
     if (!absl::StartsWith(line, "MANIFEST-") ||
         line.find('/') != std::string::npos) {
-      return absl::StrCat("\"", absl::CHexEscape(line), "\"");
+      return absl::StrCat("names \"", absl::CHexEscape(line),
+                          "\", not a MANIFEST");
     }
-    if (line == named) return named;  // Unchanged, and still missing.
+    if (line == named) break;  // Unchanged, and still missing.
     named = line;
-    struct stat st;
     if (stat((path + "/" + named).c_str(), &st) == 0) return "";
   }
-  return named;
+  return absl::StrCat("names ", named,
+                      ", which is missing (the MANIFEST lists the store's "
+                      "files)");
 }
 
 }  // namespace
@@ -167,10 +178,7 @@ std::string DescribeRocksDbFiles(const std::vector<std::string>& names) {
 absl::Status BadCurrentError(absl::string_view context,
                              const StoreDirectory& dir) {
   return absl::DataLossError(absl::StrCat(
-      context, " is a damaged store: its CURRENT file names ", dir.bad_current,
-      absl::StartsWith(dir.bad_current, "MANIFEST-")
-          ? ", which is missing (the MANIFEST lists the store's files)"
-          : ", not a MANIFEST",
+      context, " is a damaged store: its CURRENT file ", dir.bad_current,
       "; the directory holds ",
       dir.rocksdb_files.empty() ? "no other RocksDB file"
                                 : DescribeRocksDbFiles(dir.rocksdb_files),

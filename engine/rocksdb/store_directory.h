@@ -37,9 +37,10 @@ struct StoreDirectory {
   // Names of the RocksDB files in the directory (tables, logs, MANIFESTs,
   // OPTIONS, IDENTITY; not CURRENT, LOCK or LOG), sorted.
   std::vector<std::string> rocksdb_files;
-  // kHasCurrent only: what CURRENT names when that is not a file of the
-  // directory (a MANIFEST that was lost), or CURRENT's bytes, escaped, when
-  // they name no MANIFEST at all. Empty for a sound CURRENT.
+  // kHasCurrent only: what is wrong with CURRENT, as the rest of a sentence
+  // "its CURRENT file ...": it names a MANIFEST that is not there (lost), or
+  // names no MANIFEST (its bytes, escaped), or is not a regular file. Empty
+  // for a sound CURRENT.
   std::string bad_current;
 };
 
