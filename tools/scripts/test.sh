@@ -7,6 +7,14 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 source tools/scripts/services.sh
 
+# Each stage's start, with the minutes since the run began, so that a CI log
+# shows where the time went.
+run_start=$SECONDS
+stage() {
+  printf '== [%s, +%d min] %s\n' "$(date -u +%H:%M:%S)" $(((SECONDS - run_start) / 60)) "$*"
+}
+
+stage "install what is missing (apt, npm)"
 bash tools/scripts/install-deps.sh
 install_node_packages "$root"
 
@@ -38,13 +46,13 @@ test_env=(
   --test_env=POWER_CUT_CYCLES=100
 )
 
-echo "== bazel test //... (optimized build)"
+stage "bazel test //... (optimized build)"
 bazel test //... "${test_env[@]}"
 
 # ---- Benchmarks: the comparison harness in --quick mode, so that it
 # keeps working. It fails only when the harness or a peer errors, never on a
 # timing. Full runs are manual: see docs/BENCHMARKS.md.
-echo "== benchmark harness smoke run: bazel run //bench/compare -- --quick"
+stage "benchmark harness smoke run: bazel run //bench/compare -- --quick"
 bench_out=$(mktemp -d /tmp/sessionlog-bench-quick.XXXXXX)
 bazel run //bench/compare -- --quick --out_dir="$bench_out" >"$bench_out/stdout.md"
 tail -n 12 "$bench_out/stdout.md"
@@ -52,7 +60,7 @@ rm -rf "$bench_out"
 
 # ---- The CLI: the README's first command, exactly as a user
 # runs it (its store goes to a temporary directory, removed afterwards).
-echo "== the README's first command: bash tools/scripts/demo.sh"
+stage "the README's first command: bash tools/scripts/demo.sh"
 demo_out=$(mktemp -d /tmp/sessionlog-demo-ci.XXXXXX)
 bash tools/scripts/demo.sh --db "rocksdb:$demo_out/store" >"$demo_out/stdout.txt" 2>"$demo_out/stderr.txt" ||
   { cat "$demo_out/stderr.txt" "$demo_out/stdout.txt"; exit 1; }
@@ -62,7 +70,7 @@ rm -rf "$demo_out"
 # ---- Embedding: install into a temporary prefix, then build and run an
 # example service outside the tree with pkg-config, CMake and another Bazel
 # workspace (docs/EMBEDDING.md).
-echo "== embedding: bash tests/embedding/run.sh"
+stage "embedding: bash tests/embedding/run.sh"
 bash tests/embedding/run.sh
 
 # ---- Reliability: the suite under ASan+UBSan, then every fuzz
@@ -70,11 +78,12 @@ bash tests/embedding/run.sh
 # config), so the main build's cache is untouched. See docs/RELIABILITY.md.
 # The extra Bazel servers are shut down whether the stage passes or fails.
 stage_status=0
-echo "== ASan+UBSan: tools/scripts/sanitize.sh"
+stage "ASan+UBSan: tools/scripts/sanitize.sh"
 bash tools/scripts/sanitize.sh || stage_status=$?
 bazel --output_base="$HOME/.cache/bazel-asan" shutdown >/dev/null 2>&1 || true
 ((stage_status == 0)) || exit "$stage_status"
-echo "== fuzzing, 30 s per target: tools/scripts/fuzz.sh"
+stage "fuzzing, 30 s per target: tools/scripts/fuzz.sh"
 FUZZ_SECONDS=30 FUZZ_JOBS=2 bash tools/scripts/fuzz.sh || stage_status=$?
 bazel --output_base="$HOME/.cache/bazel-fuzz" shutdown >/dev/null 2>&1 || true
 ((stage_status == 0)) || exit "$stage_status"
+stage "done"
