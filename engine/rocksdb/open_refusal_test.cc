@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <string>
@@ -144,15 +145,74 @@ TEST(OpenRefusalTest, ACurrentNamingNoManifestIsADamagedStore) {
     }
     EXPECT_EQ(Contents(dir.path()), before) << current;
   }
-  // A FIFO as CURRENT: reading it would wait for a writer forever.
-  TempDir dir;
-  const std::string store = dir.Sub("store");
-  fs::create_directory(store);
-  ASSERT_EQ(mkfifo((store + "/CURRENT").c_str(), 0600), 0);
-  WriteFile(store + "/000012.sst", "data");
-  for (const absl::Status& s : OpenEveryWay(store)) {
-    EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
-    EXPECT_TRUE(absl::StrContains(s.message(), "CURRENT file is a pipe")) << s;
+}
+
+// CURRENT, or the MANIFEST it names, that is not a plain file of its own
+// (reading a FIFO would wait for a writer forever; a link could name another
+// store's files), that is empty, or a CURRENT that is more than the name and
+// a newline: DataLoss saying which, never a hang, nothing changed.
+TEST(OpenRefusalTest, ACurrentOrManifestThatIsNotAPlainFileIsRefused) {
+  struct Case {
+    std::string what;
+    std::function<void(const std::string& store)> damage;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"CURRENT is a FIFO",
+       [](const std::string& store) {
+         ASSERT_EQ(mkfifo((store + "/CURRENT").c_str(), 0600), 0);
+       },
+       "CURRENT file is a pipe"},
+      {"CURRENT is a directory",
+       [](const std::string& store) {
+         fs::create_directory(store + "/CURRENT");
+       },
+       "CURRENT file is a directory"},
+      {"CURRENT is a link to a sound CURRENT",
+       [](const std::string& store) {
+         WriteFile(store + "/../OTHER", "MANIFEST-000007\n");
+         fs::create_symlink(store + "/../OTHER", store + "/CURRENT");
+       },
+       "CURRENT file is a symbolic link"},
+      {"CURRENT without its newline",
+       [](const std::string& store) {
+         WriteFile(store + "/CURRENT", "MANIFEST-000007");
+       },
+       "is not that name and one newline"},
+      {"the MANIFEST is a FIFO",
+       [](const std::string& store) {
+         WriteFile(store + "/CURRENT", "MANIFEST-000009\n");
+         ASSERT_EQ(mkfifo((store + "/MANIFEST-000009").c_str(), 0600), 0);
+       },
+       "names MANIFEST-000009, which is a pipe"},
+      {"the MANIFEST is a link",
+       [](const std::string& store) {
+         WriteFile(store + "/CURRENT", "MANIFEST-000009\n");
+         fs::create_symlink(store + "/MANIFEST-000007",
+                            store + "/MANIFEST-000009");
+       },
+       "names MANIFEST-000009, which is a symbolic link"},
+      {"the MANIFEST is empty",
+       [](const std::string& store) {
+         WriteFile(store + "/CURRENT", "MANIFEST-000009\n");
+         WriteFile(store + "/MANIFEST-000009", "");
+       },
+       "names MANIFEST-000009, which is empty"},
+  };
+  for (const Case& c : cases) {
+    TempDir dir;
+    const std::string store = dir.Sub("store");
+    fs::create_directory(store);
+    WriteFile(store + "/MANIFEST-000007", "x");
+    WriteFile(store + "/000012.sst", "data");
+    c.damage(store);
+    const auto before = Contents(dir.path());
+    for (const absl::Status& s : OpenEveryWay(store)) {
+      EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << c.what << ": " << s;
+      EXPECT_TRUE(absl::StrContains(s.message(), c.expected))
+          << c.what << ": " << s;
+    }
+    EXPECT_EQ(Contents(dir.path()), before) << c.what;
   }
 }
 

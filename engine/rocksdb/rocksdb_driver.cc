@@ -4,23 +4,28 @@
 #include "engine/rocksdb/rocksdb_driver.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <system_error>
 #include <utility>
 #include <vector>
 
+#include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "api/internal/validation.h"
 #include "engine/rocksdb/info_log.h"
 #include "engine/rocksdb/rocksdb_driver_impl.h"
@@ -114,7 +119,62 @@ RocksDbDriver::~RocksDbDriver() {
   }
 }
 
+namespace {
+
+// CURRENT's bytes and the size of the MANIFEST it names: what changes when a
+// writer records a flush, a compaction or its own open. Empty if unreadable.
+std::string ManifestState(const std::string& path) {
+  // Never open what is not a plain file: reading a FIFO would block (the
+  // open refuses such a CURRENT, with a message, after this).
+  struct stat st;
+  if (lstat((path + "/CURRENT").c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return "";
+  }
+  std::ifstream current(path + "/CURRENT", std::ios::binary);
+  std::string named;
+  if (!current || !std::getline(current, named)) return "";
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path + "/" + named, ec);
+  return absl::StrCat(named, ":", ec ? -1 : static_cast<int64_t>(size));
+}
+
+}  // namespace
+
 absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
+  if (!options().read_only) return OpenStoreOnce(env);
+  // A read-only open runs beside the writer, which deletes files as it goes
+  // (tables after a compaction, logs after a flush, a MANIFEST at each of its
+  // opens) and records each change in the MANIFEST first. RocksDB may list a
+  // file and then find it gone ("No such file or directory", as Corruption or
+  // IOError), and an open during which the MANIFEST changed may have missed
+  // a flushed log's writes (Aborted, from OpenStoreOnce). Both are a moment,
+  // not damage: try again. A file missing while the MANIFEST stood still is
+  // damage, reported at once.
+  constexpr int kAttempts = 30;
+  absl::BitGen bitgen;
+  for (int attempt = 1;; ++attempt) {
+    const std::string manifest_before = ManifestState(path_);
+    absl::Status s = OpenStoreOnce(env);
+    if (s.ok() || db_ != nullptr) return s;
+    const bool changed =
+        absl::IsAborted(s) || ManifestState(path_) != manifest_before;
+    const bool file_gone =
+        absl::StrContains(s.message(), "No such file or directory");
+    if (!(absl::IsAborted(s) || (file_gone && changed))) return s;
+    if (attempt == kAttempts) {
+      return absl::UnavailableError(absl::StrCat(
+          context_, ": a writer changed the store during each of ", kAttempts,
+          " attempts to open it read-only (the last: ", s.message(),
+          "); try again"));
+    }
+    // Growing, and jittered so that a reader does not keep meeting a writer
+    // that works at a steady beat: about 3 s in all.
+    absl::SleepFor(absl::Milliseconds(std::min(5 * attempt, 100) +
+                                      absl::Uniform(bitgen, 0, 20)));
+  }
+}
+
+absl::Status RocksDbDriver::OpenStoreOnce(rocksdb::Env* env) {
   // Before RocksDB may create anything: with create_if_missing, RocksDB takes
   // a directory without CURRENT for a new database and deletes the tables and
   // logs its new MANIFEST does not name.
@@ -184,6 +244,10 @@ absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
   db_options.max_total_wal_size = 128 << 20;
   db_options.keep_log_file_num = 3;
   db_options.paranoid_checks = true;
+  // A reader opens every table now: a table the writer deletes later (after a
+  // compaction) stays readable through the reader's open file, where a table
+  // opened lazily would be gone ("Can't access ...sst") mid-read.
+  if (options().read_only) db_options.max_open_files = -1;
   if (env != nullptr) db_options.env = env;
   // RocksDB's own LOG writer aborts the process after a failed append (a
   // full disk); see info_log.h. A read-only instance keeps RocksDB's.
@@ -210,11 +274,29 @@ absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
     descriptors.emplace_back(kColumnFamilyNames[i], cf);
   }
   rocksdb::DB* db = nullptr;
+  const std::string manifest_before =
+      options().read_only ? ManifestState(path_) : "";
   rocksdb::Status s =
       options().read_only
           ? rocksdb::DB::OpenForReadOnly(db_options, path_, descriptors, &cf_,
                                          &db)
           : rocksdb::DB::Open(db_options, path_, descriptors, &cf_, &db);
+  if (s.ok() && options().read_only &&
+      ManifestState(path_) != manifest_before) {
+    // A read-only open reads the MANIFEST, then the logs it does not cover.
+    // A writer that flushed meanwhile recorded the flush in the MANIFEST and
+    // then deleted the log: this open has neither, and would read a store
+    // without those writes, silently. Any MANIFEST change during the open
+    // means "open again".
+    for (rocksdb::ColumnFamilyHandle* cf : cf_) {
+      db->DestroyColumnFamilyHandle(cf).PermitUncheckedError();
+    }
+    cf_.clear();
+    db->Close().PermitUncheckedError();
+    delete db;
+    return absl::AbortedError(
+        absl::StrCat(context_, " changed while it was being opened read-only"));
+  }
   if (s.IsInvalidArgument()) {
     // Every argument is ours and valid: RocksDB says InvalidArgument about
     // the directory (a column family or file it expected), which is the

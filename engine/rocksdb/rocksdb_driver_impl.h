@@ -90,6 +90,9 @@ class RocksDbDriver final : public SessionPersistDriver {
   ~RocksDbDriver() override;
 
   absl::Status OpenStore(rocksdb::Env* env);
+  // One attempt of OpenStore; a read-only open beside a writer may meet the
+  // writer deleting a file it was about to read, and is tried again.
+  absl::Status OpenStoreOnce(rocksdb::Env* env);
   void RememberOpenFailure(const absl::Status& s) { RememberLogFailure(s); }
 
  protected:

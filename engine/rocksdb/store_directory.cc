@@ -36,6 +36,7 @@ const char* FileTypeName(mode_t mode) {
   if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
   if (S_ISFIFO(mode)) return "a pipe";
   if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISDIR(mode)) return "a directory";
   return "not a directory";
 }
 
@@ -47,8 +48,14 @@ const char* FileTypeName(mode_t mode) {
 std::string CheckCurrent(const std::string& path) {
   const std::string current_path = path + "/CURRENT";
   struct stat st;
-  if (stat(current_path.c_str(), &st) != 0) return "";
-  // Opening a FIFO for reading would wait for a writer, forever.
+  if (lstat(current_path.c_str(), &st) != 0) return "";
+  // RocksDB renames a regular file into place. A link could name another
+  // store's CURRENT (whose MANIFEST would then describe files this directory
+  // may hold stale copies of: the first write deletes the rest), and opening
+  // a FIFO for reading would wait for a writer forever.
+  if (S_ISLNK(st.st_mode)) {
+    return "is a symbolic link, not the store's own file naming its MANIFEST";
+  }
   if (!S_ISREG(st.st_mode)) {
     return absl::StrCat("is ", FileTypeName(st.st_mode),
                         ", not a file naming a MANIFEST");
@@ -60,20 +67,44 @@ std::string CheckCurrent(const std::string& path) {
   for (int attempt = 0; attempt < 3; ++attempt) {
     std::ifstream current(current_path, std::ios::binary);
     if (!current) return "";
-    // A few hundred bytes are enough to name a MANIFEST; do not read a
-    // garbage file whole.
-    char buffer[256];
+    // "MANIFEST-<number>\n" is all a CURRENT holds; do not read a garbage
+    // file whole.
+    char buffer[64];
     current.read(buffer, sizeof(buffer));
-    std::string line(buffer, static_cast<size_t>(current.gcount()));
-    line = line.substr(0, line.find('\n'));
-    if (!absl::StartsWith(line, "MANIFEST-") ||
-        line.find('/') != std::string::npos) {
+    const std::string bytes(buffer, static_cast<size_t>(current.gcount()));
+    const size_t newline = bytes.find('\n');
+    const std::string line = bytes.substr(0, newline);
+    const bool is_manifest_name =
+        absl::StartsWith(line, "MANIFEST-") && line.size() > 9 &&
+        std::all_of(line.begin() + 9, line.end(),
+                    [](char c) { return c >= '0' && c <= '9'; });
+    if (!is_manifest_name) {
       return absl::StrCat("names \"", absl::CHexEscape(line),
                           "\", not a MANIFEST");
     }
+    if (newline == std::string::npos || bytes.size() != newline + 1) {
+      return absl::StrCat("names ", line,
+                          " but is not that name and one newline");
+    }
     if (line == named) break;  // Unchanged, and still missing.
     named = line;
-    if (stat((path + "/" + named).c_str(), &st) == 0) return "";
+    const std::string manifest = path + "/" + named;
+    if (lstat(manifest.c_str(), &st) == 0) {
+      if (S_ISLNK(st.st_mode)) {
+        return absl::StrCat("names ", named,
+                            ", which is a symbolic link, not a file");
+      }
+      if (!S_ISREG(st.st_mode)) {
+        return absl::StrCat("names ", named, ", which is ",
+                            FileTypeName(st.st_mode), ", not a file");
+      }
+      if (st.st_size == 0) {
+        return absl::StrCat("names ", named,
+                            ", which is empty (the MANIFEST lists the "
+                            "store's files)");
+      }
+      return "";
+    }
   }
   return absl::StrCat("names ", named,
                       ", which is missing (the MANIFEST lists the store's "
