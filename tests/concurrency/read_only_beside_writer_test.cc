@@ -13,24 +13,13 @@
 #include "absl/strings/str_cat.h"
 #include "engine/rocksdb/rocksdb_driver.h"
 #include "gtest/gtest.h"
+#include "tests/durability/workload.h"
 #include "tests/testing/temp_dir.h"
 
 namespace sessionlog {
 namespace {
 
 constexpr int kSessions = 10;
-
-SessionEvent Event(int session, int64_t index) {
-  SessionEvent e;
-  e.id = absl::StrCat("e-", session, "-", index);
-  e.event_index = index;
-  e.session_id = absl::StrCat("s-", session);
-  e.created_at = 1000 + index;
-  e.connection_id = "c";
-  e.sender = Sender::kAgent;
-  e.payload_json = absl::StrCat("{\"n\":", index, "}");
-  return e;
-}
 
 TEST(ReadOnlyBesideWriterTest, ReadersNeverTakeTheWritersDeletionsForDamage) {
   TempDir dir;
@@ -41,13 +30,7 @@ TEST(ReadOnlyBesideWriterTest, ReadersNeverTakeTheWritersDeletionsForDamage) {
     auto writer = OpenRocksDbDriver(store, options);
     ASSERT_TRUE(writer.ok()) << writer.status();
     for (int s = 0; s < kSessions; ++s) {
-      SessionRecord record;
-      record.id = absl::StrCat("s-", s);
-      record.agent = "mock";
-      record.agent_session_id = "a";
-      record.last_connection_id = "c";
-      record.created_at = 1000 + s;
-      ASSERT_TRUE((*writer)->UpdateSession(record).ok());
+      ASSERT_TRUE((*writer)->UpdateSession(durability::MakeRecord(s)).ok());
     }
   }
   std::atomic<bool> stop{false};
@@ -62,7 +45,8 @@ TEST(ReadOnlyBesideWriterTest, ReadersNeverTakeTheWritersDeletionsForDamage) {
       }
       const int s = round % kSessions;
       std::vector<SessionEvent> events;
-      for (int i = 0; i < 100; ++i) events.push_back(Event(s, next[s]++));
+      for (int i = 0; i < 100; ++i)
+        events.push_back(durability::MakeEvent(s, next[s]++));
       absl::Status st = (*writer)->InsertEvents(events);
       if (st.ok()) st = (*writer)->Compact();
       if (!st.ok()) {
