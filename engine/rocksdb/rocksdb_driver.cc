@@ -4,14 +4,12 @@
 #include "engine/rocksdb/rocksdb_driver.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -106,42 +104,30 @@ RocksDbDriver::RocksDbDriver(const DriverOptions& options, std::string path)
   write_options_.sync = options.durability == Durability::kFsync;
 }
 
+namespace {
+
+// Releases the column families' handles, then closes `db`.
+void CloseDb(rocksdb::DB& db, std::vector<rocksdb::ColumnFamilyHandle*>& cfs) {
+  for (rocksdb::ColumnFamilyHandle* cf : cfs) {
+    if (cf != nullptr) db.DestroyColumnFamilyHandle(cf).PermitUncheckedError();
+  }
+  cfs.clear();
+  db.Close().PermitUncheckedError();
+}
+
+}  // namespace
+
 RocksDbDriver::~RocksDbDriver() {
   StopRetention();
   StopBackgroundSync();
   if (db_ != nullptr) {
     if (!options().read_only) SyncAndPublish().IgnoreError();
-    for (rocksdb::ColumnFamilyHandle* cf : cf_) {
-      if (cf != nullptr)
-        db_->DestroyColumnFamilyHandle(cf).PermitUncheckedError();
-    }
-    db_->Close().PermitUncheckedError();
+    CloseDb(*db_, cf_);
   }
 }
-
-namespace {
-
-// CURRENT's bytes and the size of the MANIFEST it names: what changes when a
-// writer records a flush, a compaction or its own open. Empty if unreadable.
-std::string ManifestState(const std::string& path) {
-  // Never open what is not a plain file: reading a FIFO would block (the
-  // open refuses such a CURRENT, with a message, after this).
-  struct stat st;
-  if (lstat((path + "/CURRENT").c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return "";
-  }
-  std::ifstream current(path + "/CURRENT", std::ios::binary);
-  std::string named;
-  if (!current || !std::getline(current, named)) return "";
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path + "/" + named, ec);
-  return absl::StrCat(named, ":", ec ? -1 : static_cast<int64_t>(size));
-}
-
-}  // namespace
 
 absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
-  if (!options().read_only) return OpenStoreOnce(env);
+  if (!options().read_only) return OpenStoreOnce(env, "");
   // A read-only open runs beside the writer, which deletes files as it goes
   // (tables after a compaction, logs after a flush, a MANIFEST at each of its
   // opens) and records each change in the MANIFEST first. RocksDB may list a
@@ -154,13 +140,13 @@ absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
   absl::BitGen bitgen;
   for (int attempt = 1;; ++attempt) {
     const std::string manifest_before = ManifestState(path_);
-    absl::Status s = OpenStoreOnce(env);
+    absl::Status s = OpenStoreOnce(env, manifest_before);
     if (s.ok() || db_ != nullptr) return s;
-    const bool changed =
-        absl::IsAborted(s) || ManifestState(path_) != manifest_before;
-    const bool file_gone =
-        absl::StrContains(s.message(), "No such file or directory");
-    if (!(absl::IsAborted(s) || (file_gone && changed))) return s;
+    const bool moment =
+        absl::IsAborted(s) ||
+        (absl::StrContains(s.message(), "No such file or directory") &&
+         ManifestState(path_) != manifest_before);
+    if (!moment) return s;
     if (attempt == kAttempts) {
       return absl::UnavailableError(absl::StrCat(
           context_, ": a writer changed the store during each of ", kAttempts,
@@ -174,7 +160,8 @@ absl::Status RocksDbDriver::OpenStore(rocksdb::Env* env) {
   }
 }
 
-absl::Status RocksDbDriver::OpenStoreOnce(rocksdb::Env* env) {
+absl::Status RocksDbDriver::OpenStoreOnce(rocksdb::Env* env,
+                                          const std::string& manifest_before) {
   // Before RocksDB may create anything: with create_if_missing, RocksDB takes
   // a directory without CURRENT for a new database and deletes the tables and
   // logs its new MANIFEST does not name.
@@ -274,8 +261,6 @@ absl::Status RocksDbDriver::OpenStoreOnce(rocksdb::Env* env) {
     descriptors.emplace_back(kColumnFamilyNames[i], cf);
   }
   rocksdb::DB* db = nullptr;
-  const std::string manifest_before =
-      options().read_only ? ManifestState(path_) : "";
   rocksdb::Status s =
       options().read_only
           ? rocksdb::DB::OpenForReadOnly(db_options, path_, descriptors, &cf_,
@@ -288,11 +273,7 @@ absl::Status RocksDbDriver::OpenStoreOnce(rocksdb::Env* env) {
     // then deleted the log: this open has neither, and would read a store
     // without those writes, silently. Any MANIFEST change during the open
     // means "open again".
-    for (rocksdb::ColumnFamilyHandle* cf : cf_) {
-      db->DestroyColumnFamilyHandle(cf).PermitUncheckedError();
-    }
-    cf_.clear();
-    db->Close().PermitUncheckedError();
+    CloseDb(*db, cf_);
     delete db;
     return absl::AbortedError(
         absl::StrCat(context_, " changed while it was being opened read-only"));

@@ -90,9 +90,11 @@ class RocksDbDriver final : public SessionPersistDriver {
   ~RocksDbDriver() override;
 
   absl::Status OpenStore(rocksdb::Env* env);
-  // One attempt of OpenStore; a read-only open beside a writer may meet the
-  // writer deleting a file it was about to read, and is tried again.
-  absl::Status OpenStoreOnce(rocksdb::Env* env);
+  // One attempt of OpenStore. A read-only attempt is Aborted when the
+  // store's ManifestState (store_directory.h) is no longer `manifest_before`
+  // once RocksDB has opened it: a writer changed the store meanwhile.
+  absl::Status OpenStoreOnce(rocksdb::Env* env,
+                             const std::string& manifest_before);
   void RememberOpenFailure(const absl::Status& s) { RememberLogFailure(s); }
 
  protected:

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,18 @@ const char* FileTypeName(mode_t mode) {
   return "not a directory";
 }
 
+// The first bytes of CURRENT ("MANIFEST-<number>\n" is all it holds; a
+// garbage file is not read whole), or nullopt if it cannot be opened.
+// Callers have checked that it is a regular file: opening a FIFO for reading
+// would wait for a writer forever.
+std::optional<std::string> ReadCurrent(const std::string& current_path) {
+  std::ifstream current(current_path, std::ios::binary);
+  if (!current) return std::nullopt;
+  char buffer[64];
+  current.read(buffer, sizeof(buffer));
+  return std::string(buffer, static_cast<size_t>(current.gcount()));
+}
+
 // What is wrong with the directory's CURRENT, as the rest of a sentence that
 // begins "its CURRENT file " (see StoreDirectory::bad_current); empty when it
 // names a MANIFEST of the directory, or cannot be read (RocksDB's open then
@@ -65,13 +78,9 @@ std::string CheckCurrent(const std::string& path) {
   // missing under a CURRENT that has changed since is a rotation, not a loss.
   std::string named;
   for (int attempt = 0; attempt < 3; ++attempt) {
-    std::ifstream current(current_path, std::ios::binary);
-    if (!current) return "";
-    // "MANIFEST-<number>\n" is all a CURRENT holds; do not read a garbage
-    // file whole.
-    char buffer[64];
-    current.read(buffer, sizeof(buffer));
-    const std::string bytes(buffer, static_cast<size_t>(current.gcount()));
+    const std::optional<std::string> read = ReadCurrent(current_path);
+    if (!read) return "";
+    const std::string& bytes = *read;
     const size_t newline = bytes.find('\n');
     const std::string line = bytes.substr(0, newline);
     const bool is_manifest_name =
@@ -204,6 +213,20 @@ std::string DescribeRocksDbFiles(const std::vector<std::string>& names) {
   std::string last = parts.back();
   parts.pop_back();
   return absl::StrCat(absl::StrJoin(parts, ", "), " and ", last);
+}
+
+std::string ManifestState(const std::string& path) {
+  const std::string current_path = path + "/CURRENT";
+  struct stat st;
+  if (lstat(current_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return "";
+  const std::optional<std::string> bytes = ReadCurrent(current_path);
+  if (!bytes) return "";
+  const std::string named = bytes->substr(0, bytes->find('\n'));
+  if (named.empty() || named.find('/') != std::string::npos) return *bytes;
+  const int64_t size = lstat((path + "/" + named).c_str(), &st) == 0
+                           ? static_cast<int64_t>(st.st_size)
+                           : -1;
+  return absl::StrCat(*bytes, ":", size);
 }
 
 absl::Status BadCurrentError(absl::string_view context,

@@ -64,6 +64,12 @@ std::string DescribeRocksDbFiles(const std::vector<std::string>& names);
 absl::Status MissingCurrentError(absl::string_view context,
                                  const StoreDirectory& dir);
 
+// What changes whenever a writer records anything (a flush, a compaction,
+// its own open, which writes a new MANIFEST): CURRENT's bytes and the size of
+// the MANIFEST they name. Empty if CURRENT is missing or not a regular file.
+// Never blocks, and changes nothing.
+std::string ManifestState(const std::string& path);
+
 // DataLoss for a CURRENT that names no MANIFEST of the directory
 // (dir.bad_current non-empty): the same advice.
 absl::Status BadCurrentError(absl::string_view context,
