@@ -81,10 +81,10 @@ std::string TargetsSection(const Json& all) {
   if (writers != nullptr && (*writers)["points"].size() >= 2) {
     const Json& points = (*writers)["points"];
     const double one = points.front()["appends_per_s"].get<double>();
+    const Json* raw_one = Point(raw_writers, "writers", 1);
     for (size_t i = 1; i < points.size(); ++i) {
       const int64_t n = points[i]["writers"].get<int64_t>();
       const Json* raw = Point(raw_writers, "writers", n);
-      const Json* raw_one = Point(raw_writers, "writers", 1);
       std::string how = absl::StrCat(n, " writers / 1 writer");
       if (raw != nullptr && raw_one != nullptr) {
         absl::StrAppend(
